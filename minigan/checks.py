@@ -1,0 +1,66 @@
+"""Input checks shared by every layer, loss and optimizer.
+
+Each check raises a ``TypeError`` or ``ValueError`` whose message names *where* it happened (the
+layer or function), what was expected and what was received. A learner who passes a list, an
+integer image or a tensor of the wrong shape reads what went wrong instead of a broadcasting error
+from deep inside NumPy.
+"""
+from __future__ import annotations
+
+import numpy
+
+from .backend import get_array_module
+
+
+class CallOrderError(ValueError):
+    """forward() and backward() were called in an order that would mix up two batches."""
+
+
+def _is_array(x) -> bool:
+    return isinstance(x, numpy.ndarray) or type(x).__module__.startswith("cupy")
+
+
+def describe(x) -> str:
+    """A short description of an array for error messages: 'float32 array of shape (64, 784)'."""
+    if _is_array(x):
+        return f"{x.dtype} array of shape {tuple(x.shape)}"
+    return f"{type(x).__name__} {x!r}"[:120]
+
+
+def check_float_array(where: str, x, what: str = "input"):
+    """``x`` must be a NumPy or CuPy array of float32 or float64."""
+    if not _is_array(x):
+        raise TypeError(f"{where}: expected {what} to be a NumPy or CuPy array, got {describe(x)}")
+    if x.dtype not in (numpy.float32, numpy.float64):
+        hint = " (integer images must be scaled to floats first, e.g. x.astype(numpy.float32) / 127.5 - 1)" \
+            if numpy.issubdtype(x.dtype, numpy.integer) else ""
+        raise TypeError(f"{where}: expected {what} of dtype float32 or float64, got {describe(x)}{hint}")
+    return x
+
+
+def check_ndim(where: str, x, ndim: int, layout: str, what: str = "input"):
+    if x.ndim != ndim:
+        raise ValueError(f"{where}: expected a {ndim}-D {what} {layout}, got {describe(x)}")
+
+
+def check_finite(where: str, x, what: str = "input"):
+    """Refuse NaN and Inf: propagating them silently hides where training diverged."""
+    xp = get_array_module(x)
+    if not bool(xp.isfinite(x).all()):
+        n_nan = int(xp.isnan(x).sum())
+        n_inf = int(xp.isinf(x).sum())
+        raise ValueError(f"{where}: {what} contains {n_nan} NaN and {n_inf} Inf values ({describe(x)}); "
+                         "training has probably diverged (try a lower learning rate)")
+
+
+def check_same_shape(where: str, a, b, what_a: str, what_b: str):
+    """No silent broadcasting: two arrays that are combined elementwise must have the same shape."""
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError(f"{where}: expected {what_b} to have the shape of {what_a} {tuple(a.shape)}, "
+                         f"got {describe(b)}")
+
+
+def check_positive_int(where: str, value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value <= 0:
+        raise ValueError(f"{where}: expected {what} to be a positive integer, got {value!r}")
+    return int(value)

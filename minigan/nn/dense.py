@@ -1,0 +1,55 @@
+"""Dense (fully connected) layer: y = x W + b.
+
+Derivation of the backward pass: docs/backward/dense.md
+Gradient check: tests/test_gradcheck.py (rows "Dense ..."); forward reference: tests/test_layers.py
+"""
+from __future__ import annotations
+
+import numpy
+
+from ..backend import get_array_module, get_default_dtype, to_device
+from ..checks import check_ndim, check_positive_int
+from .init import get_initializer
+from .module import Module, Parameter
+
+
+class Dense(Module):
+    """y = x W + b.
+
+    Shapes: x (N, in_features), W (in_features, out_features), b (out_features,),
+    y (N, out_features). Parameters, in order: ``weight``, ``bias`` (when ``bias=True``).
+
+    ``init`` names the weight initializer (see :mod:`minigan.nn.init`); the bias starts at zero.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, init="glorot_uniform"):
+        super().__init__()
+        self.in_features = check_positive_int("Dense", in_features, "in_features")
+        self.out_features = check_positive_int("Dense", out_features, "out_features")
+        draw = get_initializer("Dense", init)
+        w = draw((in_features, out_features), fan_in=in_features, fan_out=out_features)
+        self.weight = Parameter(to_device(w.astype(get_default_dtype())), "weight")
+        self.bias = Parameter(to_device(numpy.zeros(out_features, get_default_dtype())), "bias") if bias else None
+
+    def extra_repr(self):
+        return f"{self.in_features}→{self.out_features}" + ("" if self.bias is not None else ", bias=False")
+
+    def check_input(self, x):
+        super().check_input(x)
+        check_ndim(f"{self}.forward", x, 2, "(N, in_features)")
+        if x.shape[1] != self.in_features:
+            raise ValueError(f"{self}.forward: expected {self.in_features} input features, got "
+                             f"input of shape {tuple(x.shape)}")
+
+    def _forward(self, x):
+        y = x @ self.weight.data                       # (N, in) @ (in, out) -> (N, out)
+        if self.bias is not None:
+            y += self.bias.data                        # (out,) broadcast over the batch
+        return y, x                                    # the backward needs only x
+
+    def _backward(self, dy, x):
+        if self.weight.requires_grad:
+            self.weight.grad += x.T @ dy               # (in, N) @ (N, out) -> (in, out)
+        if self.bias is not None and self.bias.requires_grad:
+            self.bias.grad += dy.sum(axis=0)           # each example added b once
+        return dy @ self.weight.data.T                 # (N, out) @ (out, in) -> (N, in)

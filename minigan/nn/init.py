@@ -1,0 +1,54 @@
+"""Weight initializers, chosen per layer with ``init=`` (a name or a function).
+
+Each initializer draws in float64 on the host from :func:`minigan.backend.host_rng` (seeded by
+``minigan.backend.manual_seed``), so the same seed gives the same starting weights in float32 and
+float64, on the CPU and on the GPU. ``fan_in``/``fan_out`` count the inputs and outputs that one
+weight connects (for a conv layer: channels × kernel area).
+
+============== ============================================ ===========================================
+name           distribution                                 where it comes from
+============== ============================================ ===========================================
+glorot_uniform U(-a, a), a = sqrt(6 / (fan_in + fan_out))   Glorot & Bengio 2010; the Keras default,
+                                                            so the TensorFlow tutorials use it
+he_normal      N(0, 2 / fan_in)                             He et al. 2015, for ReLU networks
+dcgan_normal   N(0, 0.02²)                                  Radford et al. 2015 (the DCGAN paper)
+zeros          0                                            biases
+============== ============================================ ===========================================
+"""
+from __future__ import annotations
+
+import math
+
+import numpy
+
+from ..backend import host_rng
+
+
+def glorot_uniform(shape, fan_in: int, fan_out: int, rng=None):
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return (rng or host_rng()).uniform(-limit, limit, size=shape)
+
+
+def he_normal(shape, fan_in: int, fan_out: int, rng=None):
+    return (rng or host_rng()).normal(0.0, math.sqrt(2.0 / fan_in), size=shape)
+
+
+def dcgan_normal(shape, fan_in: int, fan_out: int, rng=None):
+    return (rng or host_rng()).normal(0.0, 0.02, size=shape)
+
+
+def zeros(shape, fan_in: int = 0, fan_out: int = 0, rng=None):
+    return numpy.zeros(shape)
+
+
+INITIALIZERS = {f.__name__: f for f in (glorot_uniform, he_normal, dcgan_normal, zeros)}
+
+
+def get_initializer(where: str, init):
+    """Turn ``init`` (a name from INITIALIZERS or a function) into a function."""
+    if callable(init):
+        return init
+    if init not in INITIALIZERS:
+        raise ValueError(f"{where}: unknown initializer {init!r}; expected one of {sorted(INITIALIZERS)} "
+                         "or a function (shape, fan_in, fan_out, rng) -> array")
+    return INITIALIZERS[init]

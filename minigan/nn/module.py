@@ -1,0 +1,264 @@
+"""``Parameter`` and ``Module``: the shape every layer in minigan shares.
+
+A layer is an object with
+
+* ``y = layer.forward(x)``: computes the output and keeps what the backward pass needs (the *cache*);
+* ``dx = layer.backward(dy)``: uses that cache, returns dL/dx and **adds** (``+=``) dL/dθ into
+  every parameter's ``.grad``;
+* ``layer.predict(x)``: the same forward, keeping nothing (for sampling and evaluation);
+* ``parameters()``, ``zero_grad()``, ``train()``, ``eval()``.
+
+A subclass writes only the math, side by side::
+
+    def _forward(self, x):        -> (y, cache)
+    def _backward(self, dy, cache) -> dx
+
+The bookkeeping around them lives here, once:
+
+**One pending cache per layer.** A GAN runs its discriminator on a real batch and on a fake batch.
+If both forwards ran before the backwards, the real batch's backward would silently use the fake
+batch's activations (the classic from-scratch GAN bug). So ``forward`` refuses to run while a
+previous forward still waits for its ``backward``, and ``backward`` refuses to run with no
+forward. Both raise :class:`~minigan.checks.CallOrderError` saying what to do. ``clear_cache()``
+drops a pending cache on purpose, and ``predict`` (or ``with inference():``) stores none.
+
+**Frozen parameters.** The generator step backpropagates *through* D into G, but must not change
+D. ``with D.frozen(): dfake = D.backward(dlogits)`` computes the input gradient and leaves D's
+``.grad`` untouched (it also skips the work of computing them). See docs/module-api.md.
+
+Parameter order: a layer's own parameters come in the order the layer creates them (``weight``
+then ``bias``), and a ``Sequential`` lists its layers' parameters in layer order.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import numpy
+
+from ..backend import device_of, get_array_module, to_device
+from ..checks import CallOrderError, check_float_array, describe
+
+
+class Parameter:
+    """A trainable array: ``.data``, its gradient ``.grad`` (same shape, same dtype) and a ``.name``."""
+
+    def __init__(self, data, name: str):
+        self.data = data
+        self.grad = get_array_module(data).zeros_like(data)
+        self.name = name
+        self.requires_grad = True
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def zero_grad(self):
+        self.grad[...] = 0  # in place: optimizers may hold a reference to this array
+
+    def __repr__(self):
+        return f"Parameter({self.name}, {describe(self.data)})"
+
+
+_inference_depth = 0
+
+
+@contextlib.contextmanager
+def inference():
+    """Inside this block, ``forward`` keeps no cache: for sampling and evaluation."""
+    global _inference_depth
+    _inference_depth += 1
+    try:
+        yield
+    finally:
+        _inference_depth -= 1
+
+
+class Module:
+    """Base class of every layer. See the module docstring for the contract."""
+
+    def __init__(self):
+        self.training = True
+        self._pending = None       # (cache, y.shape) of the forward that waits for its backward
+        self._buffer_names = []    # running statistics: saved with the model, never optimized
+
+    # ---- the math (subclasses) -----------------------------------------------------------
+    def _forward(self, x):
+        raise NotImplementedError
+
+    def _backward(self, dy, cache):
+        raise NotImplementedError
+
+    def check_input(self, x):
+        """Validate ``x`` before ``_forward``; layers extend this with their shape rules."""
+        check_float_array(f"{self}.forward", x)
+        params = self.own_parameters()
+        if params:
+            p = params[0].data
+            if x.dtype != p.dtype:
+                raise TypeError(f"{self}.forward: input dtype {x.dtype} does not match the layer's "
+                                f"parameters ({p.dtype}); convert the input or call .to(dtype=...)")
+            if device_of(x) != device_of(p):
+                raise TypeError(f"{self}.forward: input is on the {device_of(x)} but the layer's "
+                                f"parameters are on the {device_of(p)}; call .to(device=...)")
+
+    # ---- calls -----------------------------------------------------------------------------
+    def forward(self, x):
+        """Compute the output for ``x`` and keep the cache its ``backward`` needs."""
+        self.check_input(x)
+        if _inference_depth:
+            y, _ = self._forward(x)
+            return y
+        if self._pending is not None:
+            raise CallOrderError(
+                f"{self}.forward: called again while the previous forward still waits for its "
+                "backward. Its activations would be overwritten and the next backward would use the "
+                "wrong batch. Call backward() first, clear_cache() to drop them, or predict() for a "
+                "forward that keeps nothing.")
+        y, cache = self._forward(x)
+        self._pending = (cache, tuple(y.shape))
+        return y
+
+    def backward(self, dy):
+        """Return dL/dx for the pending forward and add dL/dθ into each parameter's ``.grad``."""
+        if self._pending is None:
+            raise CallOrderError(
+                f"{self}.backward: called with no pending forward. Each backward() needs exactly one "
+                "forward() before it (predict() keeps nothing to backpropagate through).")
+        cache, y_shape = self._pending
+        check_float_array(f"{self}.backward", dy, "the upstream gradient dy")
+        if tuple(dy.shape) != y_shape:
+            raise ValueError(f"{self}.backward: expected dy of shape {y_shape} (the shape forward "
+                             f"returned), got {describe(dy)}")
+        self._pending = None
+        return self._backward(dy, cache)
+
+    def predict(self, x):
+        """Forward for inference: stores nothing, so no backward can follow."""
+        with inference():
+            return self.forward(x)
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def clear_cache(self):
+        """Drop the pending caches of this module and every sub-module."""
+        for m in self.modules():
+            m._pending = None
+
+    # ---- structure ---------------------------------------------------------------------------
+    def children(self) -> list["Module"]:
+        return []
+
+    def modules(self):
+        """This module and every module inside it, depth first."""
+        yield self
+        for child in self.children():
+            yield from child.modules()
+
+    def own_parameters(self) -> list[Parameter]:
+        """This layer's own parameters, in the order the layer created them."""
+        return [v for v in vars(self).values() if isinstance(v, Parameter)]
+
+    def parameters(self) -> list[Parameter]:
+        return [p for m in self.modules() for p in m.own_parameters()]
+
+    def named_parameters(self, prefix: str = ""):
+        """(dotted name, Parameter) pairs, e.g. ('0.weight', ...) inside a Sequential."""
+        out = [(prefix + p.name, p) for p in self.own_parameters()]
+        for i, child in enumerate(self.children()):
+            out += child.named_parameters(f"{prefix}{i}.")
+        return out
+
+    def register_buffer(self, name: str, value):
+        setattr(self, name, value)
+        if name not in self._buffer_names:
+            self._buffer_names.append(name)
+
+    def named_buffers(self, prefix: str = ""):
+        out = [(prefix + n, getattr(self, n)) for n in self._buffer_names]
+        for i, child in enumerate(self.children()):
+            out += child.named_buffers(f"{prefix}{i}.")
+        return out
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.zero_grad()
+
+    def train(self, mode: bool = True):
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, flag: bool = True):
+        for p in self.parameters():
+            p.requires_grad = flag
+        return self
+
+    @contextlib.contextmanager
+    def frozen(self):
+        """Backpropagate through this module without touching its parameters' gradients."""
+        saved = [p.requires_grad for p in self.parameters()]
+        self.requires_grad_(False)
+        try:
+            yield self
+        finally:
+            for p, flag in zip(self.parameters(), saved):
+                p.requires_grad = flag
+
+    def to(self, device: str | None = None, dtype=None):
+        """Move parameters and buffers to ``device`` and/or cast them to ``dtype``; gradients are reset."""
+        for m in self.modules():
+            m._pending = None
+            for p in m.own_parameters():
+                p.data = _convert(p.data, device, dtype)
+                p.grad = get_array_module(p.data).zeros_like(p.data)
+            for name in m._buffer_names:
+                setattr(m, name, _convert(getattr(m, name), device, dtype))
+        return self
+
+    # ---- saving ------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Parameters and buffers as NumPy arrays, keyed by dotted name."""
+        from ..backend import to_numpy
+        state = {name: to_numpy(p.data).copy() for name, p in self.named_parameters()}
+        state.update({name: to_numpy(b).copy() for name, b in self.named_buffers()})
+        return state
+
+    def load_state_dict(self, state: dict):
+        params = dict(self.named_parameters())
+        buffers = dict(self.named_buffers())
+        expected = set(params) | set(buffers)
+        missing, unexpected = expected - set(state), set(state) - expected
+        if missing or unexpected:
+            raise ValueError(f"{self}.load_state_dict: the saved state does not fit this model "
+                             f"(missing {sorted(missing)}, unexpected {sorted(unexpected)})")
+        for name, value in state.items():
+            current = params[name].data if name in params else buffers[name]
+            if tuple(value.shape) != tuple(current.shape):
+                raise ValueError(f"{self}.load_state_dict: '{name}' has shape {tuple(current.shape)} "
+                                 f"here but {tuple(value.shape)} in the saved state")
+            value = to_device(numpy.asarray(value, dtype=current.dtype), device_of(current))
+            current[...] = value
+        return self
+
+    # ---- printing ----------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+
+def _convert(a, device, dtype):
+    if device is not None:
+        a = to_device(a, device)
+    if dtype is not None:
+        a = a.astype(dtype)
+    return a

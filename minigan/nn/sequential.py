@@ -1,0 +1,50 @@
+"""Sequential: layers applied one after another; the backward visits them in reverse.
+
+Each layer keeps its own pending cache, so the chain rule here is just a loop:
+dL/dx_i = layer_i.backward(dL/dx_{i+1}).
+"""
+from __future__ import annotations
+
+from .module import Module
+
+
+class Sequential(Module):
+    """``Sequential(Dense(2, 16), ReLU(), Dense(16, 1))``. Parameters: each layer's, in layer order."""
+
+    def __init__(self, *layers: Module):
+        super().__init__()
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential: expected layers (minigan.nn.Module), got {type(layer).__name__} "
+                                f"at position {i}")
+        self.layers = list(layers)
+
+    def children(self):
+        return self.layers
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __len__(self):
+        return len(self.layers)
+
+    def check_input(self, x):
+        pass  # the first layer checks its own input
+
+    def _forward(self, x):
+        try:
+            for layer in self.layers:
+                x = layer.forward(x)
+        except Exception:
+            self.clear_cache()  # a failed forward leaves no half-filled caches behind
+            raise
+        return x, None
+
+    def _backward(self, dy, cache):
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
+        return dy
+
+    def __repr__(self):
+        inner = "".join(f"\n  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        return f"Sequential({inner}\n)"

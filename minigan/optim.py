@@ -1,0 +1,168 @@
+"""Optimizers: SGD (with momentum and Nesterov) and Adam, each with L2 and L1 regularization.
+
+An optimizer holds a list of :class:`~minigan.nn.Parameter` and, in ``step()``, changes each
+``p.data`` in place from ``p.grad``. It never zeroes gradients by itself: call ``zero_grad()``
+(gradients accumulate with ``+=``, see minigan/nn/module.py). Parameters whose ``requires_grad``
+is False are skipped.
+
+Regularization is added to the gradient before the update (coupled, as in PyTorch's SGD/Adam):
+
+    g ← g + weight_decay · θ        (L2: the gradient of ½·weight_decay·‖θ‖²)
+    g ← g + l1 · sign(θ)            (L1: a subgradient of l1·‖θ‖₁)
+
+The Adam update is derived in docs/backward/adam.md; tests in tests/test_optim.py.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy
+
+from .backend import device_of, get_array_module, to_device, to_numpy
+from .nn.module import Parameter
+
+
+class Optimizer:
+    """Shared bookkeeping: parameter list, regularization, step count, state_dict."""
+
+    slot_names: tuple[str, ...] = ()   # per-parameter state arrays, e.g. ("m", "v") for Adam
+
+    def __init__(self, params, lr: float, weight_decay: float = 0.0, l1: float = 0.0):
+        name = type(self).__name__
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{name}: got an empty parameter list")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Parameter):
+                raise TypeError(f"{name}: expected minigan.nn.Parameter objects, got {type(p).__name__} at {i}")
+        for hp, value in (("lr", lr), ("weight_decay", weight_decay), ("l1", l1)):
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name}: expected {hp} to be a finite number >= 0, got {value!r}")
+        if lr == 0:
+            raise ValueError(f"{name}: expected lr > 0, got 0")
+        self.lr, self.weight_decay, self.l1 = float(lr), float(weight_decay), float(l1)
+        self.step_count = 0
+        self.slots = {s: [get_array_module(p.data).zeros_like(p.data) for p in self.params]
+                      for s in self.slot_names}
+
+    def zero_grad(self):
+        for p in self.params:
+            p.zero_grad()
+
+    def _gradient(self, p):
+        """p.grad plus the regularization terms."""
+        g = p.grad
+        if self.weight_decay:
+            g = g + self.weight_decay * p.data
+        if self.l1:
+            g = g + self.l1 * get_array_module(p.data).sign(p.data)
+        return g
+
+    def step(self):
+        self.step_count += 1
+        for i, p in enumerate(self.params):
+            if p.requires_grad:
+                self._update(i, p, self._gradient(p))
+
+    def _update(self, i, p, g):
+        raise NotImplementedError
+
+    def hyperparameters(self) -> dict:
+        return {"lr": self.lr, "weight_decay": self.weight_decay, "l1": self.l1}
+
+    def state_dict(self) -> dict:
+        """Step count, hyperparameters and every state array (as NumPy), for exact resuming."""
+        return {"step_count": self.step_count, "hyperparameters": self.hyperparameters(),
+                "slots": {s: [to_numpy(a).copy() for a in arrays] for s, arrays in self.slots.items()}}
+
+    def load_state_dict(self, state: dict):
+        name = type(self).__name__
+        slots = state.get("slots", {})
+        if set(slots) != set(self.slot_names):
+            raise ValueError(f"{name}.load_state_dict: expected state arrays {list(self.slot_names)}, "
+                             f"got {sorted(slots)} (a state saved by another optimizer?)")
+        for s, arrays in slots.items():
+            if len(arrays) != len(self.params):
+                raise ValueError(f"{name}.load_state_dict: the saved state has {len(arrays)} parameters, "
+                                 f"this optimizer has {len(self.params)}")
+            for i, (a, p) in enumerate(zip(arrays, self.params)):
+                if tuple(a.shape) != tuple(p.shape):
+                    raise ValueError(f"{name}.load_state_dict: state '{s}' of parameter {i} ({p.name}) has "
+                                     f"shape {tuple(a.shape)}, the parameter has {tuple(p.shape)}")
+            self.slots[s] = [to_device(numpy.asarray(a, dtype=p.dtype), device_of(p.data))
+                             for a, p in zip(arrays, self.params)]
+        for hp, value in state.get("hyperparameters", {}).items():
+            setattr(self, hp, value)
+        self.step_count = int(state["step_count"])
+        return self
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum, PyTorch's convention:
+
+        v ← μ·v + g
+        θ ← θ − lr·v                 (plain momentum; μ = 0 gives θ ← θ − lr·g)
+        θ ← θ − lr·(g + μ·v)         (Nesterov)
+    """
+
+    slot_names = ("velocity",)
+
+    def __init__(self, params, lr: float, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0, l1: float = 0.0):
+        super().__init__(params, lr, weight_decay, l1)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"SGD: expected 0 <= momentum < 1, got {momentum!r}")
+        if nesterov and momentum == 0:
+            raise ValueError("SGD: nesterov=True needs a momentum > 0")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def hyperparameters(self):
+        return {**super().hyperparameters(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+    def _update(self, i, p, g):
+        if self.momentum == 0:
+            p.data -= self.lr * g
+            return
+        v = self.slots["velocity"][i]
+        v *= self.momentum
+        v += g
+        p.data -= self.lr * (g + self.momentum * v if self.nesterov else v)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015), with bias correction:
+
+        m ← β1·m + (1 − β1)·g            first moment (a running mean of g)
+        v ← β2·v + (1 − β2)·g²           second moment (a running mean of g²)
+        m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)     (both start at 0: undo that bias)
+        θ ← θ − lr · m̂ / (√v̂ + ε)
+
+    The DCGAN paper uses lr = 2e-4, β1 = 0.5; the TensorFlow DCGAN tutorial lr = 1e-4, β1 = 0.9.
+    """
+
+    slot_names = ("m", "v")
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, l1: float = 0.0):
+        super().__init__(params, lr, weight_decay, l1)
+        b1, b2 = betas
+        if not (0 <= b1 < 1 and 0 <= b2 < 1):
+            raise ValueError(f"Adam: expected betas in [0, 1), got {tuple(betas)!r}")
+        if not eps > 0:
+            raise ValueError(f"Adam: expected eps > 0, got {eps!r}")
+        self.betas, self.eps = (float(b1), float(b2)), float(eps)
+
+    def hyperparameters(self):
+        return {**super().hyperparameters(), "betas": list(self.betas), "eps": self.eps}
+
+    def _update(self, i, p, g):
+        xp = get_array_module(p.data)
+        b1, b2 = self.betas
+        m, v = self.slots["m"][i], self.slots["v"][i]
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * (g * g)
+        m_hat_scale = 1 / (1 - b1 ** self.step_count)
+        v_hat_scale = 1 / (1 - b2 ** self.step_count)
+        p.data -= (self.lr * m_hat_scale) * m / (xp.sqrt(v * v_hat_scale) + self.eps)
