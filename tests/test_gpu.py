@@ -1,0 +1,102 @@
+"""CuPy against NumPy: every layer, loss and optimizer gives the same numbers on the GPU, within
+float32 tolerance. Run with `pytest -m gpu` on a machine with CUDA; elsewhere they skip, saying why."""
+import numpy
+import pytest
+
+from minigan import backend, losses, nn, optim
+from minigan.backend import to_numpy
+from conftest import requires_gpu
+
+pytestmark = [pytest.mark.gpu, requires_gpu]
+
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def build_layers():
+    return [
+        (lambda: nn.Dense(6, 5), (8, 6)),
+        (lambda: nn.Dense(6, 5, bias=False), (8, 6)),
+        (lambda: nn.ReLU(), (8, 6)),
+        (lambda: nn.LeakyReLU(0.2), (8, 6)),
+        (lambda: nn.Sigmoid(), (8, 6)),
+        (lambda: nn.Tanh(), (8, 6)),
+        (lambda: nn.Flatten(), (4, 2, 3, 3)),
+        (lambda: nn.Reshape((2, 3)), (4, 6)),
+        (lambda: nn.Sequential(nn.Dense(6, 16), nn.LeakyReLU(0.2), nn.Dense(16, 1)), (8, 6)),
+    ]
+
+
+@pytest.mark.parametrize("make,shape", build_layers(), ids=lambda v: "" if isinstance(v, tuple) else None)
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_layer_forward_and_backward_match_numpy(make, shape, mode):
+    import cupy
+    backend.manual_seed(1)
+    cpu = make()
+    backend.manual_seed(1)
+    gpu = make().to(device="gpu")          # same seed: the same initial weights
+    cpu.train(mode == "train")
+    gpu.train(mode == "train")
+    rng = numpy.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(numpy.float32)
+    y_cpu = cpu.forward(x)
+    y_gpu = gpu.forward(cupy.asarray(x))
+    assert isinstance(y_gpu, cupy.ndarray)
+    numpy.testing.assert_allclose(to_numpy(y_gpu), y_cpu, rtol=RTOL, atol=ATOL)
+    dy = rng.standard_normal(y_cpu.shape).astype(numpy.float32)
+    numpy.testing.assert_allclose(to_numpy(gpu.backward(cupy.asarray(dy))), cpu.backward(dy), rtol=RTOL, atol=ATOL)
+    for pc, pg in zip(cpu.parameters(), gpu.parameters()):
+        numpy.testing.assert_allclose(to_numpy(pg.grad), pc.grad, rtol=RTOL, atol=ATOL)
+
+
+def test_dropout_on_the_gpu_is_inverted_and_seeded():
+    import cupy
+    x = cupy.ones((300, 400), dtype=cupy.float32)
+    y = nn.Dropout(0.3, seed=2).forward(x)
+    kept = to_numpy(y != 0)
+    assert abs(kept.mean() - 0.7) < 0.01
+    numpy.testing.assert_allclose(to_numpy(y)[kept], 1 / 0.7, rtol=1e-6)
+    numpy.testing.assert_array_equal(to_numpy(nn.Dropout(0.3, seed=2).forward(x)), to_numpy(y))
+
+
+@pytest.mark.parametrize("fn", [lambda z: losses.bce_with_logits(z, 0.9), losses.generator_loss_minimax,
+                                losses.generator_loss_nonsaturating], ids=["bce", "minimax", "nonsaturating"])
+def test_losses_match_numpy(fn):
+    import cupy
+    z = numpy.linspace(-30, 30, 64, dtype=numpy.float32).reshape(64, 1)
+    v_cpu, g_cpu = fn(z)
+    v_gpu, g_gpu = fn(cupy.asarray(z))
+    assert v_gpu == pytest.approx(v_cpu, rel=1e-5)
+    numpy.testing.assert_allclose(to_numpy(g_gpu), g_cpu, rtol=RTOL, atol=1e-7)
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+                                  lambda ps: optim.Adam(ps, lr=0.01, betas=(0.5, 0.999), l1=1e-3)],
+                         ids=["sgd", "adam"])
+def test_optimizer_steps_match_numpy(make):
+    import cupy
+    backend.manual_seed(4)
+    cpu = nn.Dense(5, 3)
+    backend.manual_seed(4)
+    gpu = nn.Dense(5, 3).to(device="gpu")
+    opt_cpu, opt_gpu = make(cpu.parameters()), make(gpu.parameters())
+    for step in range(5):
+        g = numpy.random.default_rng(step).standard_normal((5, 3)).astype(numpy.float32)
+        cpu.weight.grad[...] = g
+        gpu.weight.grad[...] = cupy.asarray(g)
+        opt_cpu.step()
+        opt_gpu.step()
+    numpy.testing.assert_allclose(to_numpy(gpu.weight.data), cpu.weight.data, rtol=RTOL, atol=ATOL)
+    state = opt_gpu.state_dict()      # saved as NumPy, loadable on either device
+    assert all(isinstance(a, numpy.ndarray) for arrays in state["slots"].values() for a in arrays)
+
+
+def test_a_toy_gan_step_runs_on_the_gpu():
+    import cupy
+    from minigan import toy_gan
+    backend.set_device("gpu")
+    G, D = toy_gan.build_toy_gan()
+    opt_g, opt_d = optim.Adam(G.parameters(), lr=1e-3), optim.Adam(D.parameters(), lr=1e-3)
+    real = cupy.asarray(numpy.random.default_rng(0).standard_normal((32, 2)).astype(numpy.float32))
+    noise = cupy.asarray(numpy.random.default_rng(1).standard_normal((32, 2)).astype(numpy.float32))
+    d_loss, g_loss, d_x, d_g_z = toy_gan.gan_step(G, D, opt_g, opt_d, real, noise, losses.generator_loss_nonsaturating)
+    assert all(numpy.isfinite(v) for v in (d_loss, g_loss, d_x, d_g_z))

@@ -1,0 +1,81 @@
+"""Every backward pass against float64 finite differences: the same rows `minigan gradcheck` prints."""
+import io
+
+import numpy
+import pytest
+
+from minigan import gradcheck, gradcheck_suite, nn
+from minigan.cli import main
+
+
+@pytest.mark.parametrize("case", gradcheck_suite.LAYER_CASES, ids=lambda c: c.name)
+def test_layer_gradients(case):
+    results = gradcheck_suite.run_layer_case(case)
+    checked = {r.wrt for r in results}
+    module, _ = case.build()
+    assert checked == {"x"} | {name for name, _ in module.named_parameters()}   # every parameter
+    assert {r.mode for r in results} == set(case.modes) == {"train", "eval"}
+    for r in results:
+        assert r.max_rel_error <= gradcheck.THRESHOLD, f"{r.name} ({r.mode}) d/d{r.wrt}: {r.max_rel_error:.2e}"
+
+
+@pytest.mark.parametrize("name,fn,logits", gradcheck_suite.LOSS_CASES, ids=[c[0] for c in gradcheck_suite.LOSS_CASES])
+def test_loss_gradients(name, fn, logits):
+    r = gradcheck_suite.run_loss_case(name, fn, logits)
+    assert r.max_rel_error <= gradcheck.THRESHOLD, f"{name}: {r.max_rel_error:.2e}"
+
+
+class WrongTanh(nn.Tanh):
+    """A plausible bug: forgetting to square y in 1 − y²."""
+
+    def _backward(self, dy, y):
+        return dy * (1 - y)
+
+
+class ForgetsBias(nn.Dense):
+    """A plausible bug: the bias gradient is the batch mean of dy instead of its sum."""
+
+    def _backward(self, dy, x):
+        dx = super()._backward(dy, x)
+        self.bias.grad[...] = dy.mean(axis=0)
+        return dx
+
+
+@pytest.mark.parametrize("method", ["elementwise", "direction"])
+def test_the_checker_catches_wrong_backward_passes(method):
+    x = numpy.random.default_rng(0).standard_normal((4, 3))
+    r = gradcheck.check_module(WrongTanh(), x, method=method)
+    assert not r[0].passed and r[0].max_rel_error > 1e-3
+    results = {c.wrt: c for c in gradcheck.check_module(ForgetsBias(3, 2), x, method=method)}
+    assert results["x"].passed and results["weight"].passed
+    assert not results["bias"].passed
+
+
+def test_the_checker_catches_a_wrong_loss_gradient():
+    def half_gradient(z):
+        value, grad = gradcheck_suite.losses.generator_loss_nonsaturating(z)
+        return value, grad / 2
+    assert not gradcheck.check_loss(half_gradient, numpy.linspace(-2, 2, 8).reshape(8, 1)).passed
+
+
+def test_rel_error_is_symmetric_and_floored():
+    assert gradcheck.rel_error(1.0, 1.1) == gradcheck.rel_error(1.1, 1.0) == pytest.approx(0.1 / 2.1)
+    assert gradcheck.rel_error(0.0, 0.0) == 0.0
+    assert gradcheck.rel_error(0.0, 1e-10) == pytest.approx(1e-2)   # the 1e-8 floor
+
+
+def test_gradcheck_command_prints_the_table_and_exits_0(capsys):
+    assert main(["gradcheck"]) == 0
+    out = capsys.readouterr().out
+    assert "max rel error" in out and "FAIL" not in out
+    for case in gradcheck_suite.LAYER_CASES:
+        assert case.name in out
+    assert "0 failed" in out
+
+
+def test_gradcheck_command_exits_non_zero_when_a_row_fails(monkeypatch, capsys):
+    broken = gradcheck_suite.Case("Wrong tanh", lambda: (WrongTanh(), numpy.linspace(-1, 1, 6).reshape(2, 3)))
+    monkeypatch.setattr(gradcheck_suite, "LAYER_CASES", gradcheck_suite.LAYER_CASES + [broken])
+    assert main(["gradcheck"]) == 1
+    out = capsys.readouterr().out
+    assert "Wrong tanh" in out and "FAIL" in out and "2 failed" in out   # its train and eval rows
