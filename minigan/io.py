@@ -21,6 +21,9 @@ def atomic_path(path: str):
     except OSError as exc:
         raise OSError(f"minigan: cannot write {path!r}: {exc.strerror} (is the folder writable?)") from exc
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600 files; give the usual permissions
     try:
         yield tmp
         with open(tmp, "rb+") as f:
