@@ -1,10 +1,14 @@
 """Layers. Every one has forward/backward/predict/parameters/zero_grad/train/eval (see module.py)."""
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .conv import Conv2d
+from .conv_transpose import ConvTranspose2d
 from .dense import Dense
 from .dropout import Dropout
 from .module import Module, Parameter, inference
 from .reshape import Flatten, Reshape
 from .sequential import Sequential
 
-__all__ = ["Module", "Parameter", "inference", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
-           "Dropout", "Flatten", "Reshape", "Sequential"]
+__all__ = ["Module", "Parameter", "inference", "Dense", "Conv2d", "ConvTranspose2d", "BatchNorm1d",
+           "BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Flatten", "Reshape",
+           "Sequential"]

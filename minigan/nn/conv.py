@@ -1,0 +1,105 @@
+"""Conv2d: 2-D convolution (cross-correlation, as in every deep-learning library), via im2col.
+
+    y[n, f, i, j] = b[f] + Σ_c Σ_u Σ_v  W[f, c, u, v] · x_pad[n, c, i·s + u, j·s + v]
+
+Written as one matrix product (minigan/nn/im2col.py):
+
+    cols = im2col(x_pad)          (N·Ho·Wo, kh·kw·C)
+    y    = cols @ W_mat + b       W_mat = W as (kh·kw·C, F)
+
+Backward (docs/convolution.md derives it):
+
+    dW_mat = colsᵀ @ dy_mat       (kh·kw·C, F)
+    dcols  = dy_mat @ W_matᵀ      (N·Ho·Wo, kh·kw·C)
+    dx     = col2im(dcols)        the adjoint of im2col: a transposed convolution of dy
+
+Proof: `minigan gradcheck` rows "Conv2d …"; the loop reference in tests/test_conv.py.
+"""
+from __future__ import annotations
+
+import numpy
+
+from ..backend import get_default_dtype, to_device
+from ..checks import check_ndim, check_positive_int
+from .conv_geometry import conv_geometry, pair, parse_padding
+from .im2col import col2im, im2col, place_on_canvas
+from .init import get_initializer
+from .module import Module, Parameter
+
+
+class Conv2d(Module):
+    """Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True).
+
+    Shapes: x (N, C, H, W) → y (N, F, Ho, Wo); weight (F, C, kh, kw), bias (F,) (PyTorch's
+    layout). Parameters, in order: ``weight``, ``bias``. ``kernel_size``, ``stride`` and
+    ``padding`` are an int or an (h, w) pair; ``padding`` may also be ``"same"`` or ``"valid"``
+    with Keras/TensorFlow semantics (see minigan/nn/conv_geometry.py).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 bias: bool = True, init="glorot_uniform"):
+        super().__init__()
+        where = "Conv2d"
+        self.in_channels = check_positive_int(where, in_channels, "in_channels")
+        self.out_channels = check_positive_int(where, out_channels, "out_channels")
+        self.kernel_size = pair(where, kernel_size, "kernel_size", 1)
+        self.stride = pair(where, stride, "stride", 1)
+        self.padding = parse_padding(where, padding)
+        kh, kw = self.kernel_size
+        draw = get_initializer(where, init)
+        w = draw((out_channels, in_channels, kh, kw), fan_in=in_channels * kh * kw, fan_out=out_channels * kh * kw)
+        self.weight = Parameter(to_device(w.astype(get_default_dtype())), "weight")
+        self.bias = Parameter(to_device(numpy.zeros(out_channels, get_default_dtype())), "bias") if bias else None
+
+    def extra_repr(self):
+        return (f"{self.in_channels}→{self.out_channels}, kernel={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding!r}" + ("" if self.bias is not None else ", bias=False"))
+
+    def geometry(self, h: int, w: int):
+        """((pad_top, pad_bottom), (pad_left, pad_right)), (Ho, Wo) for an h×w input."""
+        (ph, ho), (pw, wo) = (conv_geometry(self.padding, size, k, s, axis) for axis, (size, k, s)
+                              in enumerate(zip((h, w), self.kernel_size, self.stride)))
+        return (ph, pw), (ho, wo)
+
+    def check_input(self, x):
+        super().check_input(x)
+        check_ndim(f"{self}.forward", x, 4, "(N, C, H, W)")
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f"{self}.forward: expected {self.in_channels} input channels, got input of "
+                             f"shape {tuple(x.shape)} ({x.shape[1]} channels)")
+        (ph, pw), _ = self.geometry(*x.shape[2:])
+        padded = (x.shape[2] + sum(ph), x.shape[3] + sum(pw))
+        if padded[0] < self.kernel_size[0] or padded[1] < self.kernel_size[1]:
+            raise ValueError(f"{self}.forward: the {self.kernel_size[0]}×{self.kernel_size[1]} kernel is larger "
+                             f"than the padded input {padded[0]}×{padded[1]} (input {tuple(x.shape)})")
+
+    def _weight_matrix(self):
+        f, c, kh, kw = self.weight.data.shape
+        return self.weight.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, f)   # (kh·kw·C, F)
+
+    def _forward(self, x):
+        n, c, h, w = x.shape
+        (ph, pw), (ho, wo) = self.geometry(h, w)
+        x_nhwc = x.transpose(0, 2, 3, 1)                                  # (N, H, W, C), free for our own outputs
+        canvas = place_on_canvas(x_nhwc, (h + sum(ph), w + sum(pw)), (ph[0], pw[0]))   # zero padding
+        cols = im2col(canvas, self.kernel_size, self.stride, (ho, wo))      # (N·Ho·Wo, kh·kw·C)
+        out = cols @ self._weight_matrix()                                # (N·Ho·Wo, F)
+        if self.bias is not None:
+            out += self.bias.data
+        y = out.reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)   # NCHW view of NHWC memory
+        # Storing cols costs memory (kh·kw times the input) but saves a second gather in backward.
+        return y, (cols, canvas.shape, (h, w), (ph, pw), (ho, wo))
+
+    def _backward(self, dy, cache):
+        cols, canvas_shape, (h, w), (ph, pw), (ho, wo) = cache
+        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)  # (N·Ho·Wo, F)
+        if self.weight.requires_grad:
+            f, c, kh, kw = self.weight.data.shape
+            dw_mat = cols.T @ dy_mat                                       # (kh·kw·C, F)
+            self.weight.grad += dw_mat.reshape(kh, kw, c, f).transpose(3, 2, 0, 1)
+        if self.bias is not None and self.bias.requires_grad:
+            self.bias.grad += dy_mat.sum(axis=0)
+        dcols = dy_mat @ self._weight_matrix().T                           # (N·Ho·Wo, kh·kw·C)
+        dcanvas = col2im(dcols, canvas_shape, self.kernel_size, self.stride, (ho, wo))
+        dx = dcanvas[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w, :]              # drop the padding's gradient
+        return dx.transpose(0, 3, 1, 2)
