@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..backend import get_default_dtype, to_device
+from ..backend import get_array_module, get_default_dtype, to_device
 from ..checks import check_ndim, check_positive_int
 from .conv_geometry import conv_transpose_geometry, pair, parse_padding
 from .im2col import col2im, im2col, place_on_canvas
@@ -106,6 +106,7 @@ class ConvTranspose2d(Module):
 
     def _backward(self, dy, cache):
         x_mat, (h, w), (top, left), canvas_hw = cache
+        xp = get_array_module(dy)
         n, f = dy.shape[:2]
         dy_nhwc = dy.transpose(0, 2, 3, 1)                                 # (N, Ho, Wo, F)
         if self.bias is not None and self.bias.requires_grad:
@@ -116,5 +117,6 @@ class ConvTranspose2d(Module):
             c, _, kh, kw = self.weight.data.shape
             dw_mat = x_mat.T @ dcols                                       # (C, kh·kw·F)
             self.weight.grad += dw_mat.reshape(c, kh, kw, f).transpose(0, 3, 1, 2)
-        dx_mat = dcols @ self._weight_matrix().T                           # (N·H·W, C)
+        w_mat_t = xp.ascontiguousarray(self._weight_matrix().T)            # (kh·kw·F, C); contiguous for BLAS
+        dx_mat = dcols @ w_mat_t                                           # (N·H·W, C)
         return dx_mat.reshape(n, h, w, self.in_channels).transpose(0, 3, 1, 2)
