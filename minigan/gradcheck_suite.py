@@ -5,7 +5,7 @@ The same list drives ``tests/test_gradcheck.py``, so the command a learner runs 
 runs prove the same things. Add a row here when you add a layer.
 
 Inputs to ReLU and LeakyReLU are drawn with |x| ≥ 0.1, far from the kink at 0 compared with the
-2·h = 2e-5 that the finite differences move them.
+2·h = 2e-4 that the finite differences move them.
 """
 from __future__ import annotations
 
@@ -46,6 +46,36 @@ def _small_gan():
     return generator, discriminator
 
 
+def _with_running_stats(layer):
+    """Give a BatchNorm layer running statistics other than 0 and 1, and γ, β other than 1 and 0."""
+    rng = numpy.random.default_rng(7)
+    f = layer.num_features
+    layer.running_mean[...] = rng.standard_normal(f)
+    layer.running_var[...] = rng.uniform(0.5, 2.0, f)
+    if layer.gamma is not None:
+        layer.gamma.data[...] = rng.uniform(0.5, 1.5, f)
+        layer.beta.data[...] = rng.standard_normal(f)
+    return layer
+
+
+def _small_dcgan():
+    """The TensorFlow DCGAN tutorial's structure at toy width: 6 → 8·2·2 → 4×4 → 8×8 images."""
+    manual_seed(4)
+    generator = nn.Sequential(
+        nn.Dense(6, 8 * 2 * 2, bias=False), _with_running_stats(nn.BatchNorm1d(32)), nn.LeakyReLU(0.2),
+        nn.Reshape((8, 2, 2)),
+        nn.ConvTranspose2d(8, 4, 5, stride=2, padding="same", bias=False), _with_running_stats(nn.BatchNorm2d(4)),
+        nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(4, 1, 5, stride=2, padding=2, output_padding=1, bias=False), nn.Tanh(),
+    )
+    discriminator = nn.Sequential(
+        nn.Conv2d(1, 4, 5, stride=2, padding=2), nn.LeakyReLU(0.2), nn.Dropout(0.3, seed=6),
+        nn.Conv2d(4, 8, 5, stride=2, padding="same"), nn.LeakyReLU(0.2), nn.Dropout(0.3, seed=7),
+        nn.Flatten(), nn.Dense(8 * 2 * 2, 1),
+    )
+    return generator, discriminator
+
+
 def _seeded(build):
     """Run ``build`` with a fixed initializer seed, so every row is reproducible."""
     def wrapped():
@@ -68,6 +98,41 @@ LAYER_CASES = [
     Case("Generator MLP 4→8→2", lambda: (_small_gan()[0], normal((6, 4), 11))),
     Case("Discriminator MLP 2→8→1", lambda: (_small_gan()[1], normal((6, 2), 12))),
     Case("D(G(z)) generator step", lambda: (nn.Sequential(*_small_gan()), normal((6, 4), 13))),
+    # Convolutions: stride 1 and 2, int / "same" / "valid" padding, odd sizes, non-square kernels,
+    # unequal channel counts, output_padding, with and without bias.
+    Case("Conv2d 3→4 k3 s1 p1", _seeded(lambda: (nn.Conv2d(3, 4, 3, padding=1), normal((2, 3, 5, 5), 30)))),
+    Case("Conv2d 3→2 k3 s2 p1, 7×7", _seeded(lambda: (nn.Conv2d(3, 2, 3, stride=2, padding=1), normal((2, 3, 7, 7), 31)))),
+    Case("Conv2d 2→3 k(3,2) s(2,1) no bias", _seeded(lambda: (nn.Conv2d(2, 3, (3, 2), stride=(2, 1), bias=False),
+                                                               normal((2, 2, 7, 6), 32)))),
+    Case("Conv2d 2→3 k5 s2 'same', 7×9", _seeded(lambda: (nn.Conv2d(2, 3, 5, stride=2, padding="same"),
+                                                          normal((2, 2, 7, 9), 33)))),
+    Case("Conv2d 2→3 k3 s2 'valid'", _seeded(lambda: (nn.Conv2d(2, 3, 3, stride=2, padding="valid"), normal((2, 2, 7, 8), 34)))),
+    Case("ConvTranspose2d 3→2 k3 s1 p1", _seeded(lambda: (nn.ConvTranspose2d(3, 2, 3, padding=1), normal((2, 3, 4, 4), 35)))),
+    Case("ConvTranspose2d 3→2 k5 s2 p2 op1", _seeded(lambda: (nn.ConvTranspose2d(3, 2, 5, stride=2, padding=2, output_padding=1),
+                                                               normal((2, 3, 3, 3), 36)))),
+    Case("ConvTranspose2d 2→3 k(3,2) s(2,1) op(1,0) no bias",
+         _seeded(lambda: (nn.ConvTranspose2d(2, 3, (3, 2), stride=(2, 1), output_padding=(1, 0), bias=False),
+                          normal((2, 2, 3, 3), 37)))),
+    Case("ConvTranspose2d 3→2 k5 s2 'same'", _seeded(lambda: (nn.ConvTranspose2d(3, 2, 5, stride=2, padding="same"),
+                                                               normal((2, 3, 3, 4), 38)))),
+    Case("ConvTranspose2d 2→2 k3 s2 'valid'", _seeded(lambda: (nn.ConvTranspose2d(2, 2, 3, stride=2, padding="valid"),
+                                                                normal((1, 2, 3, 3), 39)))),
+    # BatchNorm: eval mode runs on non-trivial running statistics.
+    Case("BatchNorm1d 4", lambda: (_with_running_stats(nn.BatchNorm1d(4)), normal((6, 4), 40, 2.0))),
+    Case("BatchNorm2d 3", lambda: (_with_running_stats(nn.BatchNorm2d(3)), normal((4, 3, 3, 2), 41, 2.0))),
+    Case("BatchNorm2d 3 affine=False", lambda: (_with_running_stats(nn.BatchNorm2d(3, affine=False)),
+                                                normal((4, 3, 3, 2), 42, 2.0))),
+    # Whole DCGAN-style networks, small.
+    Case("DCGAN-style generator (small)", lambda: (_small_dcgan()[0], normal((3, 6), 43))),
+    Case("DCGAN-style discriminator (small)", lambda: (_small_dcgan()[1], normal((3, 1, 8, 8), 44))),
+    # DCGAN layer shapes at a batch of 2, along random directions.
+    Case("Conv2d 16→32 k5 s2 p2, 14×14 (directions)",
+         _seeded(lambda: (nn.Conv2d(16, 32, 5, stride=2, padding=2), normal((2, 16, 14, 14), 45))), method="direction"),
+    Case("ConvTranspose2d 32→16 k5 s2 p2 op1, 7→14 (directions)",
+         _seeded(lambda: (nn.ConvTranspose2d(32, 16, 5, stride=2, padding=2, output_padding=1, bias=False),
+                          normal((2, 32, 7, 7), 46))), method="direction"),
+    Case("BatchNorm2d 32, 7×7 (directions)",
+         lambda: (_with_running_stats(nn.BatchNorm2d(32)), normal((4, 32, 7, 7), 47, 2.0)), method="direction"),
     Case("Discriminator MLP 64→128→1 (directions)",
          _seeded(lambda: (nn.Sequential(nn.Dense(64, 128), nn.LeakyReLU(0.2), nn.Dense(128, 1)),
                           normal((32, 64), 14))),
