@@ -31,6 +31,7 @@ that lives on one device, for random numbers drawn during training (dropout mask
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy
 
@@ -87,6 +88,30 @@ def _check_device_name(device: str) -> str:
         raise ValueError(f"minigan.backend: device must be one of {DEVICES}, got {device!r}")
     return device
 
+
+def _keep_freed_memory_for_reuse() -> bool:
+    """Ask glibc to keep freed memory in the process instead of returning it to the kernel.
+
+    A conv layer's im2col matrix is 20 to 40 MB and is made anew every step. By default glibc
+    serves blocks over 32 MB with a fresh mmap and unmaps them when freed, so every step pays a
+    page fault per 4 KiB page: on the 2-core machine this project is measured on, an im2col into
+    fresh memory took 11.8 ms against 5.9 ms into reused memory, and the DCGAN discriminator's
+    second conv went from 44% to 50% of the matrix-product peak (``minigan bench layers``).
+    Raising the mmap and trim thresholds makes freed blocks reusable (the same thing PyTorch's
+    caching allocator does for its tensors). Linux/glibc only; MINIGAN_KEEP_MEMORY=0 turns it off.
+    """
+    if os.environ.get("MINIGAN_KEEP_MEMORY", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3       # from glibc's malloc.h
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, 1 << 30) and libc.mallopt(M_TRIM_THRESHOLD, 1 << 30))
+    except (OSError, AttributeError):                     # not glibc (musl, macOS): keep the defaults
+        return False
+
+
+KEEPS_FREED_MEMORY = _keep_freed_memory_for_reuse()
 
 _current_device = _check_device_name(os.environ.get("MINIGAN_DEVICE", "cpu").strip().lower() or "cpu")
 _default_dtype = numpy.dtype(numpy.float32)

@@ -2,6 +2,7 @@
 
     minigan demo        train the toy GAN on a ring of Gaussians and draw it (the quick start)
     minigan gradcheck   prove every backward pass in the library against finite differences
+    minigan bench       benchmarks that print numbers (``minigan bench layers``)
 
 ``minigan <command> --help`` describes each one.
 """
@@ -37,6 +38,12 @@ def _cmd_gradcheck(args) -> int:
     return gradcheck_suite.main()
 
 
+def _cmd_bench_layers(args) -> int:
+    from . import bench
+
+    return bench.main_layers(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="minigan",
@@ -61,6 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
                                     "differences and print a table (name, mode, tensor, shape, max "
                                     "relative error, PASS/FAIL). Exits non-zero if any row fails.")
     gc.set_defaults(func=_cmd_gradcheck)
+
+    bench = sub.add_parser("bench", help="benchmarks that print numbers",
+                           description="Benchmarks: they print numbers (ms, GFLOP/s, fraction of peak).")
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="benchmark", required=True)
+    layers = bench_sub.add_parser(
+        "layers", help="forward/backward of the DCGAN's conv, conv-transpose and BatchNorm layers",
+        description="Time forward and backward of the DCGAN's conv, conv-transpose and BatchNorm layers "
+                    "(float32) and compare with the float32 matrix-product peak measured in the same run.")
+    layers.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default: 64)")
+    layers.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="device (default: cpu)")
+    layers.add_argument("--repeats", type=_positive_int, default=10, help="timed repeats per layer; the median is "
+                        "reported (default: 10)")
+    layers.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
+    layers.set_defaults(func=_cmd_bench_layers)
     return parser
 
 

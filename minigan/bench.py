@@ -1,0 +1,168 @@
+"""Benchmarks: scripts that print numbers (never timed tests).
+
+``minigan bench layers`` times forward and backward of the DCGAN's conv, conv-transpose and
+BatchNorm layers (the TensorFlow tutorial's architecture, ../shared/BASELINES.md) at batch 64, and
+compares each with this machine's float32 matrix-product peak, measured in the same run.
+
+FLOPs count only multiply-adds of dense, conv and conv-transpose layers, at 2 FLOPs each; a
+backward pass counts as twice its forward (input and weight gradients), as in BASELINES.md.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy
+
+from . import nn
+from .backend import xp_for
+
+TARGET_FRACTION = 0.5   # issue target: forward + backward at ≥ 50% of the matrix-product peak
+
+
+def _synchronize(xp):
+    if xp is not numpy:
+        xp.cuda.Device().synchronize()
+
+
+def _median_ms(fn, xp, repeats: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    _synchronize(xp)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        _synchronize(xp)
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def matmul_peak_gflops(xp, n: int = 2048, repeats: int = 5) -> float:
+    """float32 n×n @ n×n: the machine's practical ceiling for the work a conv layer turns into."""
+    a = xp.asarray(numpy.random.default_rng(0).random((n, n), dtype=numpy.float32))
+    b = a.copy()
+    ms = _median_ms(lambda: a @ b, xp, repeats)
+    return 2 * n ** 3 / (ms * 1e-3) / 1e9
+
+
+def channels_last(xp, shape, seed: int):
+    """A (N, C, H, W) array laid out channels-last, as minigan's conv layers hand activations on."""
+    n, c, h, w = shape
+    data = numpy.random.default_rng(seed).standard_normal((n, h, w, c)).astype(numpy.float32)
+    return xp.asarray(data).transpose(0, 3, 1, 2)
+
+
+@dataclass
+class LayerCase:
+    name: str
+    make: callable
+    input_shape: tuple     # with batch = 1; scaled by the batch size
+    target: bool = False   # one of the three layers the issue's target names
+
+
+def layer_flops(layer, x_shape, y_shape) -> float:
+    """Forward FLOPs (2 per multiply-add); 0 for BatchNorm, which is memory-bound."""
+    if isinstance(layer, nn.Conv2d):
+        n, f, ho, wo = y_shape
+        kh, kw = layer.kernel_size
+        return 2.0 * n * ho * wo * f * layer.in_channels * kh * kw
+    if isinstance(layer, nn.ConvTranspose2d):
+        n, c, h, w = x_shape
+        kh, kw = layer.kernel_size
+        return 2.0 * n * h * w * c * layer.out_channels * kh * kw
+    return 0.0
+
+
+def dcgan_layer_cases():
+    return [
+        LayerCase("G ConvTranspose 256→128, 5×5 s1, 7×7", lambda: nn.ConvTranspose2d(256, 128, 5, 1, 2, bias=False),
+                  (256, 7, 7), target=True),
+        LayerCase("G ConvTranspose 128→64, 5×5 s2, 7→14",
+                  lambda: nn.ConvTranspose2d(128, 64, 5, 2, 2, output_padding=1, bias=False), (128, 7, 7), target=True),
+        LayerCase("G ConvTranspose 64→1, 5×5 s2, 14→28",
+                  lambda: nn.ConvTranspose2d(64, 1, 5, 2, 2, output_padding=1, bias=False), (64, 14, 14)),
+        LayerCase("D Conv 1→64, 5×5 s2, 28→14", lambda: nn.Conv2d(1, 64, 5, 2, 2), (1, 28, 28)),
+        LayerCase("D Conv 64→128, 5×5 s2, 14→7", lambda: nn.Conv2d(64, 128, 5, 2, 2), (64, 14, 14), target=True),
+        LayerCase("G BatchNorm1d 12544", lambda: nn.BatchNorm1d(7 * 7 * 256), (7 * 7 * 256,)),
+        LayerCase("G BatchNorm2d 128, 7×7", lambda: nn.BatchNorm2d(128), (128, 7, 7)),
+        LayerCase("G BatchNorm2d 64, 14×14", lambda: nn.BatchNorm2d(64), (64, 14, 14)),
+    ]
+
+
+def bench_layers(batch_size: int = 64, device: str = "cpu", repeats: int = 10, progress: bool = True):
+    """Time every DCGAN layer case; returns (peak GFLOP/s, list of result dicts)."""
+    xp = xp_for(device)
+    peak = matmul_peak_gflops(xp)
+    cases = dcgan_layer_cases()
+    iterator = cases
+    if progress:
+        from tqdm import tqdm
+        iterator = tqdm(cases, desc="bench layers", unit="layer", leave=False, file=sys.stderr)
+    results = []
+    for case in iterator:
+        layer = case.make().to(device=device)
+        shape = (batch_size,) + case.input_shape
+        x = channels_last(xp, shape, 0) if len(shape) == 4 else xp.asarray(
+            numpy.random.default_rng(0).standard_normal(shape).astype(numpy.float32))
+        y = layer.forward(x)
+        layer.clear_cache()
+        dy = channels_last(xp, y.shape, 1) if y.ndim == 4 else xp.ones_like(y)
+
+        def forward():
+            layer.clear_cache()
+            layer.forward(x)
+
+        def forward_backward():
+            layer.forward(x)
+            layer.backward(dy)
+
+        fwd = _median_ms(forward, xp, repeats)
+        layer.clear_cache()
+        total = _median_ms(forward_backward, xp, repeats)
+        gflop = 3 * layer_flops(layer, x.shape, y.shape) / 1e9        # forward + backward (2×)
+        rate = gflop / (total * 1e-3) if gflop else None
+        results.append({
+            "layer": case.name, "input": list(x.shape), "output": list(y.shape), "device": device,
+            "forward_ms": round(fwd, 3), "backward_ms": round(total - fwd, 3), "total_ms": round(total, 3),
+            "gflop": round(gflop, 3), "gflops": round(rate, 1) if rate else None,
+            "fraction_of_peak": round(rate / peak, 3) if rate else None, "target": case.target,
+        })
+    return peak, results
+
+
+def format_layer_table(peak: float, results, device: str) -> str:
+    header = ("layer", "input → output", "fwd ms", "bwd ms", "total ms", "GFLOP", "GFLOP/s", "of peak", "")
+    rows = []
+    for r in results:
+        shapes = "×".join(map(str, r["input"][1:])) + " → " + "×".join(map(str, r["output"][1:]))
+        met = ""
+        if r["target"]:
+            met = "target ≥ 50%: " + ("met" if r["fraction_of_peak"] >= TARGET_FRACTION else "NOT met")
+        rows.append((r["layer"], shapes, f"{r['forward_ms']:.2f}", f"{r['backward_ms']:.2f}", f"{r['total_ms']:.2f}",
+                     f"{r['gflop']:.2f}" if r["gflop"] else "-", f"{r['gflops']:.0f}" if r["gflops"] else "-",
+                     f"{100 * r['fraction_of_peak']:.0f}%" if r["fraction_of_peak"] else "-", met))
+    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
+    line = lambda row: "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
+    batch = results[0]["input"][0] if results else 0
+    out = [f"minigan bench layers: batch {batch}, float32, device {device}; "
+           f"matrix-product peak measured now: {peak:.0f} GFLOP/s (2048×2048 @ 2048×2048)",
+           "FLOPs: 2 per multiply-add, backward = 2 × forward; BatchNorm is memory-bound (no FLOPs counted)", "",
+           line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def main_layers(args) -> int:
+    peak, results = bench_layers(args.batch_size, args.device, args.repeats, progress=not args.json)
+    if args.json:
+        for r in results:
+            print(json.dumps({**r, "peak_gflops": round(peak, 1)}))
+    else:
+        print(format_layer_table(peak, results, args.device))
+    return 0
+
+
+__all__ = ["bench_layers", "matmul_peak_gflops", "format_layer_table", "main_layers", "layer_flops"]
