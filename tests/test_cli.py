@@ -15,7 +15,7 @@ def test_demo_trains_and_writes_a_picture(tmp_path, capsys):
     assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]   # the atomic write left no temporaries
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["gradcheck"]])
+@pytest.mark.parametrize("command", [[], ["demo"], ["gradcheck"], ["bench"], ["bench", "layers"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as info:
         main(command + ["--help"])
@@ -41,3 +41,23 @@ def test_an_unwritable_output_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["demo", "--steps", "2", "--quiet", "--out", str(blocker / "sub")]) == 1
     err = capsys.readouterr().err
     assert "minigan demo: error: minigan: cannot write" in err
+
+
+def test_bench_layers_prints_one_row_per_layer(capsys):
+    """The benchmark is a script that prints numbers; here only its shape is checked, never a speed."""
+    import json
+    assert main(["bench", "layers", "--batch-size", "2", "--repeats", "1", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 8 and sum(r["target"] for r in rows) == 3
+    for r in rows:
+        assert r["total_ms"] > 0 and r["peak_gflops"] > 0
+        assert {"layer", "input", "output", "forward_ms", "backward_ms", "gflops", "fraction_of_peak"} <= set(r)
+    conv = next(r for r in rows if r["layer"].startswith("D Conv 64→128"))
+    assert conv["input"] == [2, 64, 14, 14] and conv["output"] == [2, 128, 7, 7]
+    assert conv["gflop"] == pytest.approx(3 * 2 * 2 * 49 * 128 * 64 * 25 / 1e9, abs=1e-3)
+
+
+def test_bench_layers_table(capsys):
+    assert main(["bench", "layers", "--batch-size", "2", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "matrix-product peak measured now" in out and "target ≥ 50%" in out

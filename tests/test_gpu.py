@@ -23,6 +23,13 @@ def build_layers():
         (lambda: nn.Flatten(), (4, 2, 3, 3)),
         (lambda: nn.Reshape((2, 3)), (4, 6)),
         (lambda: nn.Sequential(nn.Dense(6, 16), nn.LeakyReLU(0.2), nn.Dense(16, 1)), (8, 6)),
+        (lambda: nn.Conv2d(3, 8, 5, stride=2, padding=2), (4, 3, 14, 14)),
+        (lambda: nn.Conv2d(3, 8, (3, 2), stride=(2, 1), padding="same", bias=False), (4, 3, 9, 7)),
+        (lambda: nn.ConvTranspose2d(8, 4, 5, stride=2, padding=2, output_padding=1), (4, 8, 7, 7)),
+        (lambda: nn.ConvTranspose2d(8, 4, 5, stride=2, padding="same", bias=False), (4, 8, 7, 7)),
+        (lambda: nn.ConvTranspose2d(8, 4, 5, stride=1, padding=2), (4, 8, 7, 7)),
+        (lambda: nn.BatchNorm1d(6), (8, 6)),
+        (lambda: nn.BatchNorm2d(3), (4, 3, 5, 5)),
     ]
 
 
@@ -46,6 +53,14 @@ def test_layer_forward_and_backward_match_numpy(make, shape, mode):
     numpy.testing.assert_allclose(to_numpy(gpu.backward(cupy.asarray(dy))), cpu.backward(dy), rtol=RTOL, atol=ATOL)
     for pc, pg in zip(cpu.parameters(), gpu.parameters()):
         numpy.testing.assert_allclose(to_numpy(pg.grad), pc.grad, rtol=RTOL, atol=ATOL)
+    for (name, bc), (_, bg) in zip(cpu.named_buffers(), gpu.named_buffers()):
+        numpy.testing.assert_allclose(to_numpy(bg), bc, rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+def test_bench_layers_runs_on_the_gpu(capsys):
+    from minigan.cli import main
+    assert main(["bench", "layers", "--device", "gpu", "--batch-size", "8", "--repeats", "2"]) == 0
+    assert "device gpu" in capsys.readouterr().out
 
 
 def test_dropout_on_the_gpu_is_inverted_and_seeded():
