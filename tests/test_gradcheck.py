@@ -1,5 +1,4 @@
 """Every backward pass against float64 finite differences: the same rows `minigan gradcheck` prints."""
-import io
 
 import numpy
 import pytest

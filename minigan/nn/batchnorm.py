@@ -31,7 +31,7 @@ import numpy
 
 from ..backend import get_default_dtype, to_device
 from ..checks import check_positive_int
-from .module import Module, Parameter
+from .module import Module, parameter_from_host
 
 
 class _BatchNorm(Module):
@@ -50,8 +50,8 @@ class _BatchNorm(Module):
             raise ValueError(f"{where}: expected 0 <= momentum <= 1, got {momentum!r}")
         self.eps, self.momentum = float(eps), float(momentum)
         dtype = get_default_dtype()
-        self.gamma = Parameter(to_device(numpy.ones(num_features, dtype)), "gamma") if affine else None
-        self.beta = Parameter(to_device(numpy.zeros(num_features, dtype)), "beta") if affine else None
+        self.gamma = parameter_from_host(numpy.ones(num_features), "gamma") if affine else None
+        self.beta = parameter_from_host(numpy.zeros(num_features), "beta") if affine else None
         self.register_buffer("running_mean", to_device(numpy.zeros(num_features, dtype)))
         self.register_buffer("running_var", to_device(numpy.ones(num_features, dtype)))
 

@@ -19,15 +19,51 @@ from __future__ import annotations
 
 import numpy
 
-from ..backend import get_array_module, get_default_dtype, to_device
+from ..backend import get_array_module
 from ..checks import check_ndim, check_positive_int
 from .conv_geometry import conv_geometry, pair, parse_padding
 from .im2col import col2im, im2col, place_on_canvas
 from .init import get_initializer
-from .module import Module, Parameter
+from .module import Module, parameter_from_host
 
 
-class Conv2d(Module):
+class ConvLayer(Module):
+    """What Conv2d and ConvTranspose2d share: arguments, weight creation, input checks.
+
+    ``weight_shape`` is (F, C, kh, kw) for Conv2d and (C, F, kh, kw) for ConvTranspose2d, and
+    fan_in/fan_out count the connections of one weight either way (see minigan/nn/init.py).
+    """
+
+    def __init__(self, where: str, in_channels: int, out_channels: int, kernel_size, stride, padding,
+                 bias: bool, init, transposed: bool):
+        super().__init__()
+        self.in_channels = check_positive_int(where, in_channels, "in_channels")
+        self.out_channels = check_positive_int(where, out_channels, "out_channels")
+        self.kernel_size = pair(where, kernel_size, "kernel_size", 1)
+        self.stride = pair(where, stride, "stride", 1)
+        self.padding = parse_padding(where, padding)
+        kh, kw = self.kernel_size
+        fan_in, fan_out = in_channels * kh * kw, out_channels * kh * kw
+        shape = (in_channels, out_channels, kh, kw) if transposed else (out_channels, in_channels, kh, kw)
+        if transposed:   # each output pixel of a transposed conv sums over out_channels·kh·kw weights
+            fan_in, fan_out = fan_out, fan_in
+        self.weight = parameter_from_host(get_initializer(where, init)(shape, fan_in=fan_in, fan_out=fan_out), "weight")
+        self.bias = parameter_from_host(numpy.zeros(out_channels), "bias") if bias else None
+
+    def extra_repr(self):
+        extra = f", output_padding={self.output_padding}" if any(getattr(self, "output_padding", (0, 0))) else ""
+        return (f"{self.in_channels}→{self.out_channels}, kernel={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding!r}{extra}" + ("" if self.bias is not None else ", bias=False"))
+
+    def check_input(self, x):
+        super().check_input(x)
+        check_ndim(f"{self}.forward", x, 4, "(N, C, H, W)")
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f"{self}.forward: expected {self.in_channels} input channels, got input of "
+                             f"shape {tuple(x.shape)} ({x.shape[1]} channels)")
+
+
+class Conv2d(ConvLayer):
     """Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True).
 
     Shapes: x (N, C, H, W) → y (N, F, Ho, Wo); weight (F, C, kh, kw), bias (F,) (PyTorch's
@@ -38,22 +74,8 @@ class Conv2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  bias: bool = True, init="glorot_uniform"):
-        super().__init__()
-        where = "Conv2d"
-        self.in_channels = check_positive_int(where, in_channels, "in_channels")
-        self.out_channels = check_positive_int(where, out_channels, "out_channels")
-        self.kernel_size = pair(where, kernel_size, "kernel_size", 1)
-        self.stride = pair(where, stride, "stride", 1)
-        self.padding = parse_padding(where, padding)
-        kh, kw = self.kernel_size
-        draw = get_initializer(where, init)
-        w = draw((out_channels, in_channels, kh, kw), fan_in=in_channels * kh * kw, fan_out=out_channels * kh * kw)
-        self.weight = Parameter(to_device(w.astype(get_default_dtype())), "weight")
-        self.bias = Parameter(to_device(numpy.zeros(out_channels, get_default_dtype())), "bias") if bias else None
-
-    def extra_repr(self):
-        return (f"{self.in_channels}→{self.out_channels}, kernel={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding!r}" + ("" if self.bias is not None else ", bias=False"))
+        super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding, bias, init,
+                         transposed=False)
 
     def geometry(self, h: int, w: int):
         """((pad_top, pad_bottom), (pad_left, pad_right)), (Ho, Wo) for an h×w input."""
@@ -63,10 +85,6 @@ class Conv2d(Module):
 
     def check_input(self, x):
         super().check_input(x)
-        check_ndim(f"{self}.forward", x, 4, "(N, C, H, W)")
-        if x.shape[1] != self.in_channels:
-            raise ValueError(f"{self}.forward: expected {self.in_channels} input channels, got input of "
-                             f"shape {tuple(x.shape)} ({x.shape[1]} channels)")
         (ph, pw), _ = self.geometry(*x.shape[2:])
         padded = (x.shape[2] + sum(ph), x.shape[3] + sum(pw))
         if padded[0] < self.kernel_size[0] or padded[1] < self.kernel_size[1]:

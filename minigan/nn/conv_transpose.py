@@ -21,17 +21,13 @@ Proof: `minigan gradcheck` rows "ConvTranspose2d …"; the loop reference and th
 """
 from __future__ import annotations
 
-import numpy
-
-from ..backend import get_array_module, get_default_dtype, to_device
-from ..checks import check_ndim, check_positive_int
-from .conv_geometry import conv_transpose_geometry, pair, parse_padding
+from ..backend import get_array_module
+from .conv import ConvLayer
+from .conv_geometry import conv_transpose_geometry, pair
 from .im2col import col2im, im2col, place_on_canvas
-from .init import get_initializer
-from .module import Module, Parameter
 
 
-class ConvTranspose2d(Module):
+class ConvTranspose2d(ConvLayer):
     """ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, bias=True).
 
     Shapes: x (N, C, H, W) → y (N, F, Ho, Wo) with Ho = (H − 1)·s − 2p + kh + output_padding;
@@ -43,13 +39,8 @@ class ConvTranspose2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  output_padding=0, bias: bool = True, init="glorot_uniform"):
-        super().__init__()
         where = "ConvTranspose2d"
-        self.in_channels = check_positive_int(where, in_channels, "in_channels")
-        self.out_channels = check_positive_int(where, out_channels, "out_channels")
-        self.kernel_size = pair(where, kernel_size, "kernel_size", 1)
-        self.stride = pair(where, stride, "stride", 1)
-        self.padding = parse_padding(where, padding)
+        super().__init__(where, in_channels, out_channels, kernel_size, stride, padding, bias, init, transposed=True)
         self.output_padding = pair(where, output_padding, "output_padding", 0)
         if isinstance(self.padding, str) and any(self.output_padding):
             raise ValueError(f"{where}: output_padding must be 0 with padding={self.padding!r} "
@@ -58,16 +49,6 @@ class ConvTranspose2d(Module):
             if op >= s:
                 raise ValueError(f"{where}: expected output_padding < stride, got output_padding="
                                  f"{output_padding!r} with stride={stride!r}")
-        kh, kw = self.kernel_size
-        draw = get_initializer(where, init)
-        w = draw((in_channels, out_channels, kh, kw), fan_in=out_channels * kh * kw, fan_out=in_channels * kh * kw)
-        self.weight = Parameter(to_device(w.astype(get_default_dtype())), "weight")
-        self.bias = Parameter(to_device(numpy.zeros(out_channels, get_default_dtype())), "bias") if bias else None
-
-    def extra_repr(self):
-        return (f"{self.in_channels}→{self.out_channels}, kernel={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding!r}" + (f", output_padding={self.output_padding}" if any(self.output_padding) else "")
-                + ("" if self.bias is not None else ", bias=False"))
 
     def geometry(self, h: int, w: int):
         """(crop offsets (top, left), output size (Ho, Wo), canvas size) for an h×w input."""
@@ -80,10 +61,6 @@ class ConvTranspose2d(Module):
 
     def check_input(self, x):
         super().check_input(x)
-        check_ndim(f"{self}.forward", x, 4, "(N, C, H, W)")
-        if x.shape[1] != self.in_channels:
-            raise ValueError(f"{self}.forward: expected {self.in_channels} input channels, got input of "
-                             f"shape {tuple(x.shape)} ({x.shape[1]} channels)")
         _, (ho, wo), _ = self.geometry(*x.shape[2:])
         if ho <= 0 or wo <= 0:
             raise ValueError(f"{self}.forward: the padding removes the whole output ({ho}×{wo}) for input "

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import numpy
 
-from ..backend import get_array_module, get_default_dtype, to_device
 from ..checks import check_ndim, check_positive_int
 from .init import get_initializer
-from .module import Module, Parameter
+from .module import Module, parameter_from_host
 
 
 class Dense(Module):
@@ -28,8 +27,8 @@ class Dense(Module):
         self.out_features = check_positive_int("Dense", out_features, "out_features")
         draw = get_initializer("Dense", init)
         w = draw((in_features, out_features), fan_in=in_features, fan_out=out_features)
-        self.weight = Parameter(to_device(w.astype(get_default_dtype())), "weight")
-        self.bias = Parameter(to_device(numpy.zeros(out_features, get_default_dtype())), "bias") if bias else None
+        self.weight = parameter_from_host(w, "weight")
+        self.bias = parameter_from_host(numpy.zeros(out_features), "bias") if bias else None
 
     def extra_repr(self):
         return f"{self.in_features}→{self.out_features}" + ("" if self.bias is not None else ", bias=False")

@@ -35,7 +35,7 @@ import contextlib
 
 import numpy
 
-from ..backend import device_of, get_array_module, to_device
+from ..backend import device_of, get_array_module, get_default_dtype, to_device
 from ..checks import CallOrderError, check_float_array, describe
 
 
@@ -61,6 +61,15 @@ class Parameter:
 
     def __repr__(self):
         return f"Parameter({self.name}, {describe(self.data)})"
+
+
+def parameter_from_host(values, name: str) -> Parameter:
+    """A Parameter with the default dtype on the current device, from host (NumPy) ``values``.
+
+    Initializers draw on the host in float64 (minigan/nn/init.py), so a seed gives the same
+    starting weights whatever the dtype and the device.
+    """
+    return Parameter(to_device(numpy.asarray(values).astype(get_default_dtype())), name)
 
 
 _inference_depth = 0
