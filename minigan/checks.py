@@ -16,6 +16,18 @@ class CallOrderError(ValueError):
     """forward() and backward() were called in an order that would mix up two batches."""
 
 
+class Site:
+    """Names where a check runs, e.g. 'Dense(784→256).forward'. The text is built only when an
+    error message needs it, so checks on the hot path cost no string formatting."""
+    __slots__ = ("owner", "method")
+
+    def __init__(self, owner, method: str):
+        self.owner, self.method = owner, method
+
+    def __str__(self):
+        return f"{self.owner}.{self.method}"
+
+
 def _is_array(x) -> bool:
     return isinstance(x, numpy.ndarray) or type(x).__module__.startswith("cupy")
 

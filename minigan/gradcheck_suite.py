@@ -140,6 +140,11 @@ LAYER_CASES = [
 ]
 
 
+def _pick(result, which: int):
+    """(value, d_real, d_fake) -> (value, d_real) or (value, d_fake)."""
+    return result[0], result[which]
+
+
 # discriminator_loss takes two logit arrays and returns two gradients; check each with the other fixed.
 def d_loss_wrt_real(real_logits, fake_logits=normal((8, 1), 23)):
     value, d_real, _ = losses.discriminator_loss(real_logits, fake_logits)
@@ -160,6 +165,19 @@ LOSS_CASES = [
     ("discriminator_loss wrt fake logits", d_loss_wrt_fake, normal((8, 1), 26, 3.0)),
     ("generator_loss_minimax", losses.generator_loss_minimax, normal((8, 1), 27, 3.0)),
     ("generator_loss_nonsaturating", losses.generator_loss_nonsaturating, normal((8, 1), 28, 3.0)),
+    ("lsgan_discriminator_loss wrt real", lambda z: _pick(losses.lsgan_discriminator_loss(z, normal((8, 1), 29), 0.9), 1),
+     normal((8, 1), 30, 2.0)),
+    ("lsgan_discriminator_loss wrt fake", lambda z: _pick(losses.lsgan_discriminator_loss(normal((8, 1), 31), z), 2),
+     normal((8, 1), 32, 2.0)),
+    ("lsgan_generator_loss", losses.lsgan_generator_loss, normal((8, 1), 33, 2.0)),
+    ("wgan_critic_loss wrt real", lambda z: _pick(losses.wgan_critic_loss(z, normal((8, 1), 34)), 1), normal((8, 1), 35)),
+    ("wgan_critic_loss wrt fake", lambda z: _pick(losses.wgan_critic_loss(normal((8, 1), 36), z), 2), normal((8, 1), 37)),
+    ("wgan_generator_loss", losses.wgan_generator_loss, normal((8, 1), 38)),
+    # hinge: logits kept at least 0.1 away from its kinks at ±1
+    ("hinge_discriminator_loss wrt real", lambda z: _pick(losses.hinge_discriminator_loss(z, normal((8, 1), 39)), 1),
+     1 + away_from_zero((8, 1), 40)),
+    ("hinge_discriminator_loss wrt fake", lambda z: _pick(losses.hinge_discriminator_loss(normal((8, 1), 41), z), 2),
+     -1 + away_from_zero((8, 1), 42)),
 ]
 
 

@@ -14,6 +14,9 @@ Reduction: the mean over every element, so the gradient carries a factor 1/N (N 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 from .backend import get_array_module
 from .checks import check_finite, check_float_array, check_same_shape
 from .nn.activations import stable_sigmoid
@@ -105,6 +108,114 @@ def generator_loss_nonsaturating(fake_logits):
     return value, grad
 
 
+# ---------------------------------------------------------------------------------------------
+# Losses on raw discriminator outputs (a "critic": no sigmoid). Shapes as above.
+# ---------------------------------------------------------------------------------------------
+def _check_pair(where, real, fake):
+    _check_logits(where, real)
+    _check_logits(where, fake)
+
+
+def lsgan_discriminator_loss(real_out, fake_out, real_target: float = 1.0):
+    """Least-squares GAN (Mao et al. 2017): L_D = ½ mean (D(x) − a)² + ½ mean D(G(z))², a = 1.
+
+    dL/dD(x) = (D(x) − a) / N,  dL/dD(G(z)) = D(G(z)) / N. Returns (value, d_real, d_fake).
+    """
+    _check_pair("lsgan_discriminator_loss", real_out, fake_out)
+    n_r, n_f = real_out.size, fake_out.size
+    value = 0.5 * float(((real_out - real_target) ** 2).sum()) / n_r + 0.5 * float((fake_out ** 2).sum()) / n_f
+    return value, (real_out - real_target) / n_r, fake_out / n_f
+
+
+def lsgan_generator_loss(fake_out):
+    """L_G = ½ mean (D(G(z)) − 1)²;  dL/dD(G(z)) = (D(G(z)) − 1) / N."""
+    _check_logits("lsgan_generator_loss", fake_out)
+    n = fake_out.size
+    return 0.5 * float(((fake_out - 1) ** 2).sum()) / n, (fake_out - 1) / n
+
+
+def wgan_critic_loss(real_out, fake_out):
+    """Wasserstein GAN (Arjovsky et al. 2017): the critic maximizes mean D(x) − mean D(G(z)), so
+    L_D = mean D(G(z)) − mean D(x);  dL/dD(x) = −1/N,  dL/dD(G(z)) = +1/N.
+
+    The critic must stay K-Lipschitz: the trainer clips its weights to [−c, c] after each step.
+    """
+    _check_pair("wgan_critic_loss", real_out, fake_out)
+    xp = get_array_module(real_out)
+    value = float(fake_out.mean()) - float(real_out.mean())
+    return (value, xp.full(real_out.shape, -1.0 / real_out.size, dtype=real_out.dtype),
+            xp.full(fake_out.shape, 1.0 / fake_out.size, dtype=fake_out.dtype))
+
+
+def wgan_generator_loss(fake_out):
+    """L_G = −mean D(G(z));  dL/dD(G(z)) = −1/N. Also the hinge GAN's generator loss."""
+    _check_logits("wgan_generator_loss", fake_out)
+    xp = get_array_module(fake_out)
+    return -float(fake_out.mean()), xp.full(fake_out.shape, -1.0 / fake_out.size, dtype=fake_out.dtype)
+
+
+def hinge_discriminator_loss(real_out, fake_out):
+    """Hinge loss (Lim & Ye 2017; SAGAN, BigGAN): L_D = mean relu(1 − D(x)) + mean relu(1 + D(G(z))).
+
+    dL/dD(x) = −1/N where D(x) < 1, else 0;  dL/dD(G(z)) = +1/N where D(G(z)) > −1, else 0.
+    """
+    _check_pair("hinge_discriminator_loss", real_out, fake_out)
+    xp = get_array_module(real_out)
+    real_margin, fake_margin = 1 - real_out, 1 + fake_out
+    value = float(xp.maximum(real_margin, 0).sum()) / real_out.size + float(xp.maximum(fake_margin, 0).sum()) / fake_out.size
+    d_real = -(real_margin > 0).astype(real_out.dtype) / real_out.size
+    d_fake = (fake_margin > 0).astype(fake_out.dtype) / fake_out.size
+    return value, d_real, d_fake
+
+
+# ---------------------------------------------------------------------------------------------
+# The pairs the trainer chooses from (``--loss``).
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GANLoss:
+    """A discriminator loss and a generator loss that belong together.
+
+    ``discriminator(real, fake, real_target)`` returns (value, d_real, d_fake);
+    ``generator(fake)`` returns (value, d_fake). ``probabilities`` says whether D's output is the
+    logit of a probability (then D(x) = σ(output)) or a raw critic score.
+    """
+    name: str
+    discriminator: Callable
+    generator: Callable
+    probabilities: bool
+    smoothing: bool          # whether a real target other than 1 means anything
+
+
+def _bce_pair(real, fake, real_target=1.0):
+    return discriminator_loss(real, fake, real_target=real_target)
+
+
+def _lsgan_pair(real, fake, real_target=1.0):
+    return lsgan_discriminator_loss(real, fake, real_target)
+
+
+def _no_target(fn):
+    def pair(real, fake, real_target=1.0):
+        return fn(real, fake)
+    pair.__name__ = fn.__name__
+    return pair
+
+
+GAN_LOSSES = {
+    "minimax": GANLoss("minimax", _bce_pair, generator_loss_minimax, True, True),
+    "nonsaturating": GANLoss("nonsaturating", _bce_pair, generator_loss_nonsaturating, True, True),
+    "lsgan": GANLoss("lsgan", _lsgan_pair, lsgan_generator_loss, False, True),
+    "wgan": GANLoss("wgan", _no_target(wgan_critic_loss), wgan_generator_loss, False, False),
+    "hinge": GANLoss("hinge", _no_target(hinge_discriminator_loss), wgan_generator_loss, False, False),
+}
+
+
+def get_gan_loss(name: str) -> GANLoss:
+    if name not in GAN_LOSSES:
+        raise ValueError(f"minigan.losses: unknown GAN loss {name!r}; expected one of {sorted(GAN_LOSSES)}")
+    return GAN_LOSSES[name]
+
+
 GENERATOR_LOSSES = {
     "minimax": generator_loss_minimax,
     "nonsaturating": generator_loss_nonsaturating,
@@ -119,4 +230,6 @@ def get_generator_loss(name: str):
 
 
 __all__ = ["softplus", "bce_with_logits", "discriminator_loss", "generator_loss_minimax",
-           "generator_loss_nonsaturating", "get_generator_loss"]
+           "generator_loss_nonsaturating", "get_generator_loss", "lsgan_discriminator_loss", "lsgan_generator_loss",
+           "wgan_critic_loss", "wgan_generator_loss", "hinge_discriminator_loss", "GANLoss", "GAN_LOSSES",
+           "get_gan_loss"]

@@ -159,10 +159,28 @@ class Adam(Optimizer):
         xp = get_array_module(p.data)
         b1, b2 = self.betas
         m, v = self.slots["m"][i], self.slots["v"][i]
+        scratch = self._scratch(i, p)              # one reused buffer: no allocation per step
+        xp.multiply(g, 1 - b1, out=scratch)
         m *= b1
-        m += (1 - b1) * g
+        m += scratch                               # m = β1·m + (1 − β1)·g
+        xp.multiply(g, g, out=scratch)
+        scratch *= 1 - b2
         v *= b2
-        v += (1 - b2) * (g * g)
-        m_hat_scale = 1 / (1 - b1 ** self.step_count)
-        v_hat_scale = 1 / (1 - b2 ** self.step_count)
-        p.data -= (self.lr * m_hat_scale) * m / (xp.sqrt(v * v_hat_scale) + self.eps)
+        v += scratch                               # v = β2·v + (1 − β2)·g²
+        # θ −= lr·m̂/(√v̂ + ε), m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t). Multiplying through by
+        # c2 = √(1 − β2^t) moves both corrections into scalars (Kingma & Ba, end of section 2):
+        #   θ −= (lr·c2/(1 − β1^t)) · m / (√v + ε·c2)
+        c2 = math.sqrt(1 - b2 ** self.step_count)
+        xp.sqrt(v, out=scratch)
+        scratch += self.eps * c2
+        xp.divide(m, scratch, out=scratch)
+        scratch *= self.lr * c2 / (1 - b1 ** self.step_count)
+        p.data -= scratch
+
+    def _scratch(self, i, p):
+        if not hasattr(self, "_buffers"):
+            self._buffers = {}
+        buf = self._buffers.get(i)
+        if buf is None or buf.shape != p.data.shape or buf.dtype != p.data.dtype:
+            buf = self._buffers[i] = get_array_module(p.data).empty_like(p.data)
+        return buf

@@ -34,8 +34,8 @@ class WrongTanh(nn.Tanh):
 class ForgetsBias(nn.Dense):
     """A plausible bug: the bias gradient is the batch mean of dy instead of its sum."""
 
-    def _backward(self, dy, x):
-        dx = super()._backward(dy, x)
+    def _backward(self, dy, x, input_grad=True):
+        dx = super()._backward(dy, x, input_grad)
         self.bias.grad[...] = dy.mean(axis=0)
         return dx
 

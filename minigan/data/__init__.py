@@ -1,4 +1,6 @@
-"""Datasets. For now the 2-D toy mixtures (toy.py); MNIST and Fashion-MNIST come with the trainer."""
+"""Datasets: MNIST and Fashion-MNIST (mnist.py), and the 2-D toy mixtures (toy.py)."""
+from .mnist import CLASS_NAMES, DatasetError, ImageDataset, batches, cache_dir, load, locate, to_uint8
 from .toy import grid, grid_modes, ring, ring_modes
 
-__all__ = ["ring", "ring_modes", "grid", "grid_modes"]
+__all__ = ["load", "locate", "batches", "to_uint8", "cache_dir", "DatasetError", "ImageDataset", "CLASS_NAMES",
+           "ring", "ring_modes", "grid", "grid_modes"]

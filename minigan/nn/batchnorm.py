@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy
 
 from ..backend import get_default_dtype, to_device
-from ..checks import check_positive_int
+from ..checks import Site, check_positive_int
 from .module import Module, parameter_from_host
 
 
@@ -60,7 +60,7 @@ class _BatchNorm(Module):
 
     def check_input(self, x):
         super().check_input(x)
-        where = f"{self}.forward"
+        where = Site(self, "forward")
         if x.ndim != len(self.layout.split(",")):
             raise ValueError(f"{where}: expected a {len(self.layout.split(','))}-D input {self.layout}, "
                              f"got shape {tuple(x.shape)}")

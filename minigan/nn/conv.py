@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy
 
 from ..backend import get_array_module
-from ..checks import check_ndim, check_positive_int
+from ..checks import Site, check_ndim, check_positive_int
 from .conv_geometry import conv_geometry, pair, parse_padding
 from .im2col import col2im, im2col, place_on_canvas
 from .init import get_initializer
@@ -57,7 +57,7 @@ class ConvLayer(Module):
 
     def check_input(self, x):
         super().check_input(x)
-        check_ndim(f"{self}.forward", x, 4, "(N, C, H, W)")
+        check_ndim(Site(self, "forward"), x, 4, "(N, C, H, W)")
         if x.shape[1] != self.in_channels:
             raise ValueError(f"{self}.forward: expected {self.in_channels} input channels, got input of "
                              f"shape {tuple(x.shape)} ({x.shape[1]} channels)")
@@ -108,7 +108,9 @@ class Conv2d(ConvLayer):
         # Storing cols costs memory (kh·kw times the input) but saves a second gather in backward.
         return y, (cols, canvas.shape, (h, w), (ph, pw), (ho, wo))
 
-    def _backward(self, dy, cache):
+    skips_input_grad = True
+
+    def _backward(self, dy, cache, input_grad=True):
         cols, canvas_shape, (h, w), (ph, pw), (ho, wo) = cache
         xp = get_array_module(dy)
         dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)  # (N·Ho·Wo, F)
@@ -118,6 +120,8 @@ class Conv2d(ConvLayer):
             self.weight.grad += dw_mat.reshape(kh, kw, c, f).transpose(3, 2, 0, 1)
         if self.bias is not None and self.bias.requires_grad:
             self.bias.grad += dy_mat.sum(axis=0)
+        if not input_grad:
+            return None
         w_mat_t = xp.ascontiguousarray(self._weight_matrix().T)            # (F, kh·kw·C); contiguous: BLAS ran 1.5× faster
         dcols = dy_mat @ w_mat_t                                           # (N·Ho·Wo, kh·kw·C)
         dcanvas = col2im(dcols, canvas_shape, self.kernel_size, self.stride, (ho, wo))

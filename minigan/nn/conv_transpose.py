@@ -81,7 +81,9 @@ class ConvTranspose2d(ConvLayer):
             y = y + self.bias.data
         return y.transpose(0, 3, 1, 2), (x_mat, (h, w), (top, left), canvas_hw)
 
-    def _backward(self, dy, cache):
+    skips_input_grad = True
+
+    def _backward(self, dy, cache, input_grad=True):
         x_mat, (h, w), (top, left), canvas_hw = cache
         xp = get_array_module(dy)
         n, f = dy.shape[:2]
@@ -94,6 +96,8 @@ class ConvTranspose2d(ConvLayer):
             c, _, kh, kw = self.weight.data.shape
             dw_mat = x_mat.T @ dcols                                       # (C, kh·kw·F)
             self.weight.grad += dw_mat.reshape(c, kh, kw, f).transpose(0, 3, 1, 2)
+        if not input_grad:
+            return None
         w_mat_t = xp.ascontiguousarray(self._weight_matrix().T)            # (kh·kw·F, C); contiguous for BLAS
         dx_mat = dcols @ w_mat_t                                           # (N·H·W, C)
         return dx_mat.reshape(n, h, w, self.in_channels).transpose(0, 3, 1, 2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..checks import check_ndim, check_positive_int
+from ..checks import Site, check_ndim, check_positive_int
 from .init import get_initializer
 from .module import Module, parameter_from_host
 
@@ -35,7 +35,7 @@ class Dense(Module):
 
     def check_input(self, x):
         super().check_input(x)
-        check_ndim(f"{self}.forward", x, 2, "(N, in_features)")
+        check_ndim(Site(self, "forward"), x, 2, "(N, in_features)")
         if x.shape[1] != self.in_features:
             raise ValueError(f"{self}.forward: expected {self.in_features} input features, got "
                              f"input of shape {tuple(x.shape)}")
@@ -46,9 +46,13 @@ class Dense(Module):
             y += self.bias.data                        # (out,) broadcast over the batch
         return y, x                                    # the backward needs only x
 
-    def _backward(self, dy, x):
+    skips_input_grad = True
+
+    def _backward(self, dy, x, input_grad=True):
         if self.weight.requires_grad:
             self.weight.grad += x.T @ dy               # (in, N) @ (N, out) -> (in, out)
         if self.bias is not None and self.bias.requires_grad:
             self.bias.grad += dy.sum(axis=0)           # each example added b once
+        if not input_grad:
+            return None
         return dy @ self.weight.data.T                 # (N, out) @ (out, in) -> (N, in)

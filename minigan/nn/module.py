@@ -36,7 +36,7 @@ import contextlib
 import numpy
 
 from ..backend import device_of, get_array_module, get_default_dtype, to_device
-from ..checks import CallOrderError, check_float_array, describe
+from ..checks import CallOrderError, Site, check_float_array, describe
 
 
 class Parameter:
@@ -89,6 +89,10 @@ def inference():
 class Module:
     """Base class of every layer. See the module docstring for the contract."""
 
+    # Layers whose _backward takes ``input_grad`` and can skip computing dL/dx (Dense, the convs,
+    # Sequential). Elementwise layers compute it anyway: it is as cheap as checking.
+    skips_input_grad = False
+
     def __init__(self):
         self.training = True
         self._pending = None       # (cache, y.shape) of the forward that waits for its backward
@@ -103,7 +107,7 @@ class Module:
 
     def check_input(self, x):
         """Validate ``x`` before ``_forward``; layers extend this with their shape rules."""
-        check_float_array(f"{self}.forward", x)
+        check_float_array(Site(self, "forward"), x)
         params = self.own_parameters()
         if params:
             p = params[0].data
@@ -131,18 +135,25 @@ class Module:
         self._pending = (cache, tuple(y.shape))
         return y
 
-    def backward(self, dy):
-        """Return dL/dx for the pending forward and add dL/dθ into each parameter's ``.grad``."""
+    def backward(self, dy, input_grad: bool = True):
+        """Return dL/dx for the pending forward and add dL/dθ into each parameter's ``.grad``.
+
+        ``input_grad=False`` says the caller has no use for dL/dx (x is data: real images, or
+        noise); layers that can then skip that work (a whole matrix product, and col2im for a
+        conv) and return None.
+        """
         if self._pending is None:
             raise CallOrderError(
                 f"{self}.backward: called with no pending forward. Each backward() needs exactly one "
                 "forward() before it (predict() keeps nothing to backpropagate through).")
         cache, y_shape = self._pending
-        check_float_array(f"{self}.backward", dy, "the upstream gradient dy")
+        check_float_array(Site(self, "backward"), dy, "the upstream gradient dy")
         if tuple(dy.shape) != y_shape:
             raise ValueError(f"{self}.backward: expected dy of shape {y_shape} (the shape forward "
                              f"returned), got {describe(dy)}")
         self._pending = None
+        if self.skips_input_grad:
+            return self._backward(dy, cache, input_grad=input_grad)
         return self._backward(dy, cache)
 
     def predict(self, x):

@@ -40,10 +40,18 @@ class Sequential(Module):
             raise
         return x, None
 
-    def _backward(self, dy, cache):
-        for layer in reversed(self.layers):
-            dy = layer.backward(dy)
-        return dy
+    skips_input_grad = True
+
+    def _backward(self, dy, cache, input_grad=True):
+        # Without input_grad, gradients are needed only down to the first layer with parameters;
+        # the parameter-free layers before it (a Flatten, say) just drop their caches.
+        first = 0 if input_grad else next((i for i, l in enumerate(self.layers) if l.parameters()), len(self.layers))
+        for i in reversed(range(len(self.layers))):
+            if i < first:
+                self.layers[i].clear_cache()
+            else:
+                dy = self.layers[i].backward(dy, input_grad=input_grad or i > first)
+        return dy if input_grad else None
 
     def __repr__(self):
         inner = "".join(f"\n  ({i}) {layer!r}" for i, layer in enumerate(self.layers))

@@ -1,0 +1,97 @@
+"""The GANs minigan trains: ``mlp``, ``dcgan`` and ``toy``. Each builder returns (G, D).
+
+Image models map noise (N, noise_dim) to images (N, 1, 28, 28) in [-1, 1] (tanh), and images to
+one logit per image (N, 1). ``width`` multiplies every hidden width (channel count or units), so
+``width=0.25`` gives a DCGAN a laptop trains in minutes.
+"""
+from __future__ import annotations
+
+from . import nn
+
+MODELS = ("mlp", "dcgan", "toy")
+NOISE_DIM = {"mlp": 100, "dcgan": 100, "toy": 2}
+
+
+def _scaled(units: int, width: float) -> int:
+    return max(1, int(round(units * width)))
+
+
+def mlp(width: float = 1.0):
+    """The dense GAN of the vanilla-GAN document (Goodfellow et al. 2014 style), made correct.
+
+    G: 100 → 256 → 256 → 784, ReLU, tanh output, reshaped to (1, 28, 28).
+    D: 784 → 256 → 256 → 1, LeakyReLU 0.2, one logit (the sigmoid lives in the loss).
+    """
+    h = _scaled(256, width)
+    generator = nn.Sequential(
+        nn.Dense(100, h), nn.ReLU(),
+        nn.Dense(h, h), nn.ReLU(),
+        nn.Dense(h, 784), nn.Tanh(),
+        nn.Reshape((1, 28, 28)),
+    )
+    discriminator = nn.Sequential(
+        nn.Flatten(),
+        nn.Dense(784, h), nn.LeakyReLU(0.2),
+        nn.Dense(h, h), nn.LeakyReLU(0.2),
+        nn.Dense(h, 1),
+    )
+    return generator, discriminator
+
+
+def dcgan(width: float = 1.0):
+    """The TensorFlow DCGAN tutorial's architecture (tensorflow.org/tutorials/generative/dcgan),
+    as written in ../shared/BASELINES.md, in NCHW and in Keras' own settings:
+
+    G: Dense(100 → 7·7·256, no bias), BatchNorm, LeakyReLU; reshape (256, 7, 7);
+       ConvTranspose(256→128, 5×5, stride 1, "same", no bias), BatchNorm, LeakyReLU;
+       ConvTranspose(128→64, 5×5, stride 2, "same", no bias), BatchNorm, LeakyReLU;
+       ConvTranspose(64→1, 5×5, stride 2, "same", no bias), tanh  → (1, 28, 28).
+    D: Conv(1→64, 5×5, stride 2, "same"), LeakyReLU, Dropout 0.3;
+       Conv(64→128, 5×5, stride 2, "same"), LeakyReLU, Dropout 0.3; Flatten, Dense(6272 → 1).
+
+    Keras defaults kept: LeakyReLU slope 0.3, BatchNormalization momentum 0.99 and epsilon 1e-3
+    (PyTorch momentum 0.01), Glorot-uniform weights. Keras "same" pads a 5×5 stride-2 layer (1, 2);
+    PyTorch's padding=2 (+ output_padding=1) gives the same sizes and FLOPs, on a grid shifted by one.
+    """
+    c1, c2, c3 = (_scaled(c, width) for c in (256, 128, 64))
+    d1, d2 = (_scaled(c, width) for c in (64, 128))
+
+    def bn1d(f):
+        return nn.BatchNorm1d(f, momentum=0.01, eps=1e-3)
+
+    def bn2d(c):
+        return nn.BatchNorm2d(c, momentum=0.01, eps=1e-3)
+
+    generator = nn.Sequential(
+        nn.Dense(100, 7 * 7 * c1, bias=False), bn1d(7 * 7 * c1), nn.LeakyReLU(0.3),
+        nn.Reshape((c1, 7, 7)),
+        nn.ConvTranspose2d(c1, c2, 5, stride=1, padding="same", bias=False), bn2d(c2), nn.LeakyReLU(0.3),
+        nn.ConvTranspose2d(c2, c3, 5, stride=2, padding="same", bias=False), bn2d(c3), nn.LeakyReLU(0.3),
+        nn.ConvTranspose2d(c3, 1, 5, stride=2, padding="same", bias=False), nn.Tanh(),
+    )
+    discriminator = nn.Sequential(
+        nn.Conv2d(1, d1, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(0.3),
+        nn.Conv2d(d1, d2, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(0.3),
+        nn.Flatten(), nn.Dense(d2 * 7 * 7, 1),
+    )
+    return generator, discriminator
+
+
+def toy(width: float = 1.0):
+    """Small MLPs for the 2-D mixtures: G 2 → 128 → 128 → 2 (linear output: the modes lie outside
+    tanh's range), D 2 → 128 → 128 → 1, as in the mode-collapse experiments of Unrolled GAN/VEEGAN."""
+    h = _scaled(128, width)
+    generator = nn.Sequential(nn.Dense(2, h), nn.ReLU(), nn.Dense(h, h), nn.ReLU(), nn.Dense(h, 2))
+    discriminator = nn.Sequential(nn.Dense(2, h), nn.LeakyReLU(0.2), nn.Dense(h, h), nn.LeakyReLU(0.2),
+                                  nn.Dense(h, 1))
+    return generator, discriminator
+
+
+def build(name: str, width: float = 1.0):
+    """(G, D) for model ``name`` at ``width``."""
+    builders = {"mlp": mlp, "dcgan": dcgan, "toy": toy}
+    if name not in builders:
+        raise ValueError(f"minigan.models: unknown model {name!r}; expected one of {sorted(builders)}")
+    if not (isinstance(width, (int, float)) and 0 < width <= 8):
+        raise ValueError(f"minigan.models: expected 0 < width <= 8, got {width!r}")
+    return builders[name](width)

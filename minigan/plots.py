@@ -1,0 +1,138 @@
+"""Pictures of a run, as PNG (and one GIF) files in the run folder; no display needed.
+
+* ``samples/epoch_NNN.png``: a grid of G's samples from the fixed noise, every epoch (toy data:
+  real and generated points scattered over the modes);
+* ``samples.gif``: those grids as an animation across the epochs;
+* ``losses.png``: D and G losses, and mean D(x) / D(G(z)), over the steps;
+* ``grad_norms.png``: every layer's gradient norm over the steps (log scale), where vanishing
+  and exploding gradients show.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .backend import to_numpy  # noqa: E402
+from .io import atomic_path, atomic_savefig  # noqa: E402
+
+
+def image_grid(images, columns: int = 8):
+    """(N, 1, 28, 28) images in [-1, 1] → one (rows·28, columns·28) array in [0, 1], 2-pixel gaps."""
+    import numpy
+    images = numpy.asarray(images)[:, 0]
+    n, h, w = images.shape
+    rows = -(-n // columns)
+    grid = numpy.ones((rows * (h + 2) + 2, columns * (w + 2) + 2))
+    for k, img in enumerate(images):
+        r, c = divmod(k, columns)
+        grid[2 + r * (h + 2):2 + r * (h + 2) + h, 2 + c * (w + 2):2 + c * (w + 2) + w] = (img + 1) / 2
+    return grid
+
+
+def save_image_grid(images, path: str, title: str = ""):
+    grid = image_grid(images)
+    fig, ax = plt.subplots(figsize=(grid.shape[1] / 40, grid.shape[0] / 40 + (0.3 if title else 0)))
+    ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout(pad=0.2)
+    atomic_savefig(fig, path, dpi=100)
+    plt.close(fig)
+
+
+def save_toy_scatter(real, fake, modes, path: str, title: str = ""):
+    fig, ax = plt.subplots(figsize=(4.2, 4.2))
+    ax.scatter(real[:, 0], real[:, 1], s=3, c="tab:blue", alpha=0.3, label="real")
+    ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.5, label="generated")
+    ax.scatter(modes[:, 0], modes[:, 1], marker="x", c="black", s=30, label="modes")
+    lim = 1.3 * float(abs(modes).max()) + 0.5
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=7, markerscale=2)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    atomic_savefig(fig, path, dpi=100)
+    plt.close(fig)
+
+
+def epoch_pictures(trainer, out: str):
+    """The sample picture of the epoch just finished (G in eval mode, from the fixed noise), and the GIF."""
+    from .backend import to_device
+    from .data import toy
+    os.makedirs(os.path.join(out, "samples"), exist_ok=True)
+    config = trainer.config
+    G = trainer.G
+    was_training = G.training
+    G.eval()
+    fake = to_numpy(G.predict(to_device(trainer.fixed_noise, config.device)))
+    G.train(was_training)
+    path = os.path.join(out, "samples", f"epoch_{trainer.epoch:03d}.png")
+    title = f"{config.model} on {config.dataset}, epoch {trainer.epoch}, step {trainer.step}"
+    if config.dataset in ("ring", "grid"):
+        modes = toy.ring_modes() if config.dataset == "ring" else toy.grid_modes()
+        save_toy_scatter(trainer.real[:2000], fake, modes, path, title)
+    else:
+        save_image_grid(fake, path, title)
+    save_gif(sorted(glob.glob(os.path.join(out, "samples", "epoch_*.png"))), os.path.join(out, "samples.gif"))
+
+
+def save_gif(frames: list[str], path: str, seconds_per_frame: float = 0.6):
+    """Animate the epoch pictures (Pillow comes with matplotlib)."""
+    from PIL import Image
+    if not frames:
+        return
+    images = [Image.open(f).convert("P", palette=Image.ADAPTIVE) for f in frames]
+    size = images[0].size
+    images = [im.resize(size) for im in images]
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
+                       duration=int(seconds_per_frame * 1000), loop=0)
+
+
+def read_log(path: str) -> list[dict]:
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def run_pictures(log_path: str, out: str, toy_data: bool = False):
+    """losses.png and grad_norms.png from the run's log."""
+    rows = read_log(log_path)
+    if not rows:
+        return
+    steps = [r["step"] for r in rows]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    ax1.plot(steps, [r["d_loss"] for r in rows], lw=0.6, label="D loss")
+    ax1.plot(steps, [r["g_loss"] for r in rows], lw=0.6, label="G loss")
+    ax1.set_ylabel("loss")
+    ax1.legend(fontsize=8)
+    ax2.plot(steps, [r["d_real"] for r in rows], lw=0.6, label="mean D(x)")
+    ax2.plot(steps, [r["d_fake"] for r in rows], lw=0.6, label="mean D(G(z))")
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("discriminator output")
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    atomic_savefig(fig, os.path.join(out, "losses.png"), dpi=100)
+    plt.close(fig)
+
+    names = sorted({name for r in rows for name in r["grad_norms"]})
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for name in names:
+        pts = [(r["step"], r["grad_norms"][name]) for r in rows if name in r["grad_norms"]]
+        ax.plot([p[0] for p in pts], [max(p[1], 1e-12) for p in pts], lw=0.6, label=name,
+                linestyle="-" if name.startswith("G") else "--")
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("gradient L2 norm")
+    ax.set_title("per-layer gradient norms (G solid, D dashed)", fontsize=9)
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    atomic_savefig(fig, os.path.join(out, "grad_norms.png"), dpi=100)
+    plt.close(fig)

@@ -1,0 +1,360 @@
+"""The adversarial trainer behind ``minigan train``.
+
+One *step* takes one real batch and does one discriminator update; every ``n_critic``-th step also
+does one generator update (WGAN uses n_critic = 5). ``Trainer.train_step`` is the algorithm:
+
+    fake = G(z)
+    D step:  L_D(D(real), D(fake))   backward into D only (G's cache stays for the G step)
+    G step:  L_G(D(fake))            backward through a frozen D into G
+
+Everything else here is bookkeeping a careful run needs: a JSONL log with one row per step
+(losses, mean D(x) and D(G(z)), every layer's gradient norm), a divergence guard, atomic
+checkpoints that resume bit-identically on the CPU, and pictures in the run folder.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+
+import numpy
+
+from . import checkpoint, losses, models, optim
+from .backend import RNG, get_array_module, manual_seed, set_device, to_device, to_numpy
+from .data import mnist as mnist_data
+from .data import toy as toy_data
+from .io import atomic_path
+
+IMAGE_DATASETS = ("mnist", "fashion-mnist")
+TOY_DATASETS = ("ring", "grid")
+DATASETS = IMAGE_DATASETS + TOY_DATASETS
+
+
+class DivergenceError(RuntimeError):
+    """NaN or Inf appeared in a loss or a gradient; the message names the step and the layer."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; saved as config.json in the run folder."""
+    model: str = "mlp"
+    dataset: str = "mnist"
+    epochs: int = 10
+    batch_size: int = 64
+    loss: str = "nonsaturating"
+    out: str = "runs/run"
+    width: float = 1.0
+    device: str = "cpu"
+    seed: int = 0
+    optimizer: str = "adam"           # "adam" or "sgd", for both networks
+    lr_g: float = 2e-4                # DCGAN paper: Adam 2e-4, β1 0.5; TF tutorial: 1e-4, β1 0.9
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    n_critic: int = 1                 # discriminator steps per generator step
+    label_smoothing: float = 0.0      # one-sided: the real target becomes 1 − label_smoothing
+    clip: float = 0.01                # WGAN weight clipping bound c
+    classes: list | None = None       # train on a subset of the digit classes
+    data_path: str | None = None
+    toy_samples: int = 50_000         # size of a toy dataset (one epoch)
+    max_steps: int | None = None      # stop after this many steps (a checkpoint is written)
+
+    def validate(self):
+        def bad(what, value, expected):
+            raise ValueError(f"minigan train: expected {what} {expected}, got {value!r}")
+        if self.model not in models.MODELS:
+            bad("--model to be one of", self.model, list(models.MODELS))
+        if self.dataset not in DATASETS:
+            bad("--dataset to be one of", self.dataset, list(DATASETS))
+        if self.loss not in losses.GAN_LOSSES:
+            bad("--loss to be one of", self.loss, sorted(losses.GAN_LOSSES))
+        if (self.model == "toy") != (self.dataset in TOY_DATASETS):
+            raise ValueError(f"minigan train: model {self.model!r} does not fit dataset {self.dataset!r}: the toy "
+                             f"model learns the 2-D sets {list(TOY_DATASETS)}, mlp and dcgan the image sets "
+                             f"{list(IMAGE_DATASETS)}")
+        if self.optimizer not in ("adam", "sgd"):
+            bad("--optimizer to be", self.optimizer, "'adam' or 'sgd'")
+        for name in ("epochs", "batch_size", "n_critic", "toy_samples"):
+            if not (isinstance(getattr(self, name), int) and getattr(self, name) > 0):
+                bad(f"--{name.replace('_', '-')} to be a positive integer", getattr(self, name), "")
+        for name in ("lr_g", "lr_d"):
+            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
+                bad(f"--{name.replace('_', '-')} > 0", getattr(self, name), "")
+        if not 0 <= self.label_smoothing < 0.5:
+            bad("--label-smoothing in [0, 0.5)", self.label_smoothing, "")
+        if self.label_smoothing and not losses.get_gan_loss(self.loss).smoothing:
+            raise ValueError(f"minigan train: label smoothing has no meaning for the {self.loss} loss "
+                             "(it has no real-label target)")
+        if self.max_steps is not None and self.max_steps <= 0:
+            bad("--max-steps to be a positive integer", self.max_steps, "")
+        return self
+
+
+def load_real_data(config: TrainConfig) -> numpy.ndarray:
+    """The training set as float32: images (N, 1, 28, 28) in [-1, 1], or toy points (N, 2)."""
+    if config.dataset in IMAGE_DATASETS:
+        data = mnist_data.load(config.dataset, "train", path=config.data_path, classes=config.classes).images
+    else:
+        sampler = toy_data.ring if config.dataset == "ring" else toy_data.grid
+        data = sampler(config.toy_samples, numpy.random.default_rng(config.seed + 1)).astype(numpy.float32)
+    if config.batch_size > len(data):
+        raise ValueError(f"minigan train: --batch-size {config.batch_size} is larger than the dataset "
+                         f"({len(data)} examples)")
+    return data
+
+
+def layer_groups(prefix: str, module) -> dict:
+    """{"G.0 Dense(100→256)": [params]}: the parameters of each layer that has any."""
+    groups = {}
+    for i, layer in enumerate(module.layers):
+        params = layer.parameters()
+        if params:
+            groups[f"{prefix}.{i} {layer!r}"] = params
+    return groups
+
+
+def gradient_norms(groups: dict) -> dict:
+    """The L2 norm of each layer's gradient (all its parameters together); NaN/Inf pass through."""
+    norms = {}
+    for name, params in groups.items():
+        xp = get_array_module(params[0].grad)
+        norms[name] = math.sqrt(sum(float(xp.vdot(p.grad.ravel(), p.grad.ravel())) for p in params))
+    return norms
+
+
+def _diverged(step: int, what: str, where: str):
+    return DivergenceError(f"training diverged at step {step}: {what} in {where}. The last good checkpoint "
+                           "is kept; try a lower learning rate (or another loss).")
+
+
+def _check_finite(step: int, what: str, values: dict):
+    for name, value in values.items():
+        if not math.isfinite(value):
+            raise _diverged(step, f"the {what} is {value}", name)
+
+
+def _first_non_finite_layer(groups: dict):
+    for name, params in groups.items():
+        xp = get_array_module(params[0].data)
+        if not all(bool(xp.isfinite(p.data).all()) for p in params):
+            return name
+    return None
+
+
+class Trainer:
+    """Owns the networks, optimizers, data and random state of one run."""
+
+    def __init__(self, config: TrainConfig, real_data: numpy.ndarray | None = None):
+        self.config = config.validate()
+        set_device(config.device)
+        manual_seed(config.seed)                      # initial weights and Dropout seeds
+        self.G, self.D = models.build(config.model, config.width)
+        self.noise_dim = models.NOISE_DIM[config.model]
+        self.loss = losses.get_gan_loss(config.loss)
+        self.opt_g = self._optimizer(self.G, config.lr_g)
+        self.opt_d = self._optimizer(self.D, config.lr_d)
+        self.real = load_real_data(config) if real_data is None else real_data
+        self.noise_rng = numpy.random.default_rng(config.seed + 3)    # z for training steps
+        self.fixed_noise = numpy.random.default_rng(config.seed + 4).standard_normal(
+            (64 if config.model != "toy" else 1000, self.noise_dim)).astype(numpy.float32)
+        self.step = 0                  # steps done (one real batch each)
+        self.epoch = 0                 # epochs completed
+        self.position = 0              # batches done in the current epoch
+        self.g_groups = layer_groups("G", self.G)
+        self.d_groups = layer_groups("D", self.D)
+        self.last_g = {"g_loss": float("nan"), "grad_norms": {}}
+
+    def _optimizer(self, module, lr):
+        c = self.config
+        if c.optimizer == "adam":
+            return optim.Adam(module.parameters(), lr=lr, betas=(c.beta1, c.beta2))
+        return optim.SGD(module.parameters(), lr=lr, momentum=c.beta1)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return len(self.real) // self.config.batch_size
+
+    # ---- the algorithm -------------------------------------------------------------------------
+    def train_step(self, real, noise) -> dict:
+        """One D update on (real, G(noise)); a G update every n_critic steps. Returns the log row."""
+        xp = get_array_module(real)
+        batch = real.shape[0]
+        g_turn = (self.step + 1) % self.config.n_critic == 0
+        fake = self.G.forward(noise) if g_turn else self.G.predict(noise)     # G keeps its cache for its turn
+
+        # Discriminator: real and fake in one batch, one pass, one cache.
+        self.opt_d.zero_grad()
+        out = self.D.forward(xp.concatenate([real, fake]))                    # (2B, 1)
+        if not bool(xp.isfinite(out).all()):
+            self.D.clear_cache()
+            self.G.clear_cache()
+            where = (_first_non_finite_layer(self.g_groups) or _first_non_finite_layer(self.d_groups)
+                     or "the discriminator's output")
+            raise _diverged(self.step + 1, "NaN or Inf values (non-finite weights)", where)
+        real_target = 1.0 - self.config.label_smoothing
+        d_loss, d_real, d_fake = self.loss.discriminator(out[:batch], out[batch:], real_target=real_target)
+        self.D.backward(xp.concatenate([d_real, d_fake]), input_grad=False)   # data needs no gradient
+        d_norms = gradient_norms(self.d_groups)
+        _check_finite(self.step + 1, "D loss", {"D": d_loss})
+        _check_finite(self.step + 1, "gradient", d_norms)
+        self.opt_d.step()
+        if self.config.loss == "wgan":                                        # keep the critic Lipschitz
+            for p in self.D.parameters():
+                xp.clip(p.data, -self.config.clip, self.config.clip, out=p.data)
+
+        if g_turn:
+            # Generator: through D (frozen: its gradients stay untouched) into G.
+            self.opt_g.zero_grad()
+            g_loss, d_out = self.loss.generator(self.D.forward(fake))
+            with self.D.frozen():
+                d_fake_images = self.D.backward(d_out)
+            self.G.backward(d_fake_images, input_grad=False)                   # nor does the noise
+            g_norms = gradient_norms(self.g_groups)
+            _check_finite(self.step + 1, "G loss", {"G": g_loss})
+            _check_finite(self.step + 1, "gradient", g_norms)
+            self.opt_g.step()
+            self.last_g = {"g_loss": g_loss, "grad_norms": g_norms}
+
+        self.step += 1
+        scores = to_numpy(out).astype(numpy.float64)
+        if self.loss.probabilities:                                           # D(x) = σ(logit)
+            scores = 1 / (1 + numpy.exp(-scores))
+        return {"step": self.step, "epoch": self.epoch + 1, "d_loss": d_loss, "g_loss": self.last_g["g_loss"],
+                "d_real": float(scores[:batch].mean()), "d_fake": float(scores[batch:].mean()),
+                "grad_norms": {**d_norms, **self.last_g["grad_norms"]}}
+
+    # ---- data ----------------------------------------------------------------------------------
+    def epoch_batches(self):
+        """The rest of the current epoch's batches, in an order fixed by (seed, epoch), so a resumed
+        run continues the same permutation at the same place."""
+        order = numpy.random.default_rng((self.config.seed, self.epoch)).permutation(len(self.real))
+        b = self.config.batch_size
+        for i in range(self.position, self.steps_per_epoch):
+            yield self.real[order[i * b:(i + 1) * b]]
+
+    def next_noise(self, n: int):
+        return to_device(self.noise_rng.standard_normal((n, self.noise_dim)).astype(numpy.float32), self.config.device)
+
+    def end_epoch(self):
+        self.epoch += 1
+        self.position = 0
+
+    # ---- checkpoints ---------------------------------------------------------------------------
+    def random_state(self) -> dict:
+        return {"noise": self.noise_rng.bit_generator.state,
+                "dropout": {name: m.rng.get_state() for name, m in self._dropouts() if m.rng is not None}}
+
+    def _dropouts(self):
+        from .nn import Dropout
+        for prefix, net in (("G", self.G), ("D", self.D)):
+            for i, m in enumerate(net.layers):
+                if isinstance(m, Dropout):
+                    yield f"{prefix}.{i}", m
+
+    def save_checkpoint(self, path: str):
+        meta = {"config": dataclasses.asdict(self.config), "step": self.step, "epoch": self.epoch,
+                "position": self.position, "random_state": self.random_state()}
+        checkpoint.save(path, {"G": self.G, "D": self.D}, {"G": self.opt_g, "D": self.opt_d}, meta)
+
+    def load_checkpoint(self, path: str):
+        meta = checkpoint.read_meta(path)
+        saved = meta["config"]
+        for key in ("model", "width", "dataset", "loss", "optimizer"):
+            if saved[key] != getattr(self.config, key):
+                raise checkpoint.CheckpointError(
+                    f"minigan: cannot resume from {path!r}: it was written with {key}={saved[key]!r}, this run "
+                    f"asks for {key}={getattr(self.config, key)!r}")
+        checkpoint.load(path, {"G": self.G, "D": self.D}, {"G": self.opt_g, "D": self.opt_d})
+        self.step, self.epoch, self.position = meta["step"], meta["epoch"], meta["position"]
+        state = meta["random_state"]
+        self.noise_rng.bit_generator.state = state["noise"]
+        for name, m in self._dropouts():
+            if name in state["dropout"]:
+                if m.rng is None or m.rng.device != self.config.device:
+                    m.rng = RNG(m.seed, self.config.device)
+                m.rng.set_state(state["dropout"][name])
+
+
+def run_dir_files(out: str) -> dict:
+    return {"config": os.path.join(out, "config.json"), "log": os.path.join(out, "log.jsonl"),
+            "checkpoint": os.path.join(out, "checkpoint.npz")}
+
+
+def _prepare_out_dir(out: str):
+    try:
+        os.makedirs(out, exist_ok=True)
+        probe = os.path.join(out, ".minigan-write-test")
+        with open(probe, "w") as f:
+            f.write("ok")
+        os.remove(probe)
+    except OSError as exc:
+        raise OSError(f"minigan train: cannot write to the output folder {out!r}: {exc.strerror}") from exc
+
+
+def train(config: TrainConfig, resume: bool = False, progress: bool = True, real_data=None,
+          pictures: bool = True, log=print) -> Trainer:
+    """Run (or resume) training as ``config`` says, writing everything into ``config.out``."""
+    from . import plots
+
+    config.validate()
+    _prepare_out_dir(config.out)
+    files = run_dir_files(config.out)
+    trainer = Trainer(config, real_data)
+    if resume:
+        if not os.path.isfile(files["checkpoint"]):
+            raise checkpoint.CheckpointError(f"minigan train: --resume given but {files['checkpoint']!r} does not exist")
+        trainer.load_checkpoint(files["checkpoint"])
+        log(f"resumed from {files['checkpoint']} at step {trainer.step} (epoch {trainer.epoch + 1})")
+        _truncate_log(files["log"], trainer.step)
+    elif os.path.exists(files["log"]):
+        os.remove(files["log"])                       # a fresh run starts a fresh log
+    with atomic_path(files["config"]) as tmp, open(tmp, "w") as f:
+        json.dump(dataclasses.asdict(config), f, indent=2)
+
+    total_steps = config.epochs * trainer.steps_per_epoch
+    if config.max_steps is not None:
+        total_steps = min(total_steps, config.max_steps)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=total_steps, initial=min(trainer.step, total_steps), unit="step",
+                   desc=f"{config.model} on {config.dataset}", dynamic_ncols=True)
+    started = time.perf_counter()
+    with open(files["log"], "a") as log_file:
+        while trainer.epoch < config.epochs and trainer.step < total_steps:
+            for real in trainer.epoch_batches():
+                if trainer.step >= total_steps:
+                    break
+                row = trainer.train_step(to_device(real, config.device), trainer.next_noise(len(real)))
+                trainer.position += 1
+                log_file.write(json.dumps(row) + "\n")
+                if bar is not None:
+                    bar.update(1)
+                    if trainer.step % 10 == 0:
+                        bar.set_postfix(d_loss=f"{row['d_loss']:.3f}", g_loss=f"{row['g_loss']:.3f}",
+                                        epoch=f"{trainer.epoch + 1}/{config.epochs}")
+            if trainer.position >= trainer.steps_per_epoch:
+                trainer.end_epoch()
+                log_file.flush()
+                if pictures:
+                    plots.epoch_pictures(trainer, config.out)
+            trainer.save_checkpoint(files["checkpoint"])
+    if bar is not None:
+        bar.close()
+    if pictures:
+        plots.run_pictures(files["log"], config.out, config.dataset in TOY_DATASETS)
+    log(f"{trainer.step} steps in {time.perf_counter() - started:.1f} s; run folder: {config.out}")
+    return trainer
+
+
+def _truncate_log(path: str, step: int):
+    """Drop log rows after ``step`` (written after the checkpoint the run resumes from)."""
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        rows = [line for line in f if line.strip() and json.loads(line)["step"] <= step]
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        f.writelines(rows)
