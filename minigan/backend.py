@@ -229,6 +229,19 @@ class RNG:
             return self._gen.random(size=shape, dtype=dtype)
         return self._gen.random_sample(size=shape, dtype=dtype)
 
+    def keep_mask(self, shape, p_drop: float):
+        """A boolean mask, True with probability ≈ 1 − p_drop; returns (mask, exact keep probability).
+
+        On the CPU the draws are 16-bit integers compared with round(p·65536): twice as fast as
+        float draws (a DCGAN discriminator draws 3.6 million per step), with p quantized to
+        1/65536. The exact keep probability comes back so inverted dropout can scale by it.
+        """
+        if self.device == "cpu":
+            threshold = int(round(p_drop * 65536))
+            draws = self._gen.integers(0, 65536, size=shape, dtype=numpy.uint16)
+            return draws >= threshold, 1 - threshold / 65536
+        return self._gen.random_sample(size=shape, dtype=numpy.float32) >= p_drop, 1 - p_drop
+
     def permutation(self, n: int):
         return self._gen.permutation(n)
 

@@ -1,5 +1,8 @@
 """Benchmarks: scripts that print numbers (never timed tests).
 
+``minigan bench train`` times the full training step of the mlp, dcgan and dcgan --width 0.25
+models at batch 64 and prints one JSON object per configuration.
+
 ``minigan bench layers`` times forward and backward of the DCGAN's conv, conv-transpose and
 BatchNorm layers (the TensorFlow tutorial's architecture, ../shared/BASELINES.md) at batch 64, and
 compares each with this machine's float32 matrix-product peak, measured in the same run.
@@ -165,4 +168,56 @@ def main_layers(args) -> int:
     return 0
 
 
-__all__ = ["bench_layers", "matmul_peak_gflops", "format_layer_table", "main_layers", "layer_flops"]
+
+# ---------------------------------------------------------------------------------------------
+# minigan bench train: the full GAN training step
+# ---------------------------------------------------------------------------------------------
+DEFAULT_TRAIN_CONFIGS = [("mlp", 1.0), ("dcgan", 1.0), ("dcgan", 0.25)]
+
+
+def bench_train_one(model: str, width: float, batch_size: int, device: str, steps: int, warmup: int = 5) -> dict:
+    """Median ms of ``Trainer.train_step`` (G forward, D on real and fake, both backward passes,
+    both Adam steps, float32) on synthetic data, after ``warmup`` steps."""
+    import resource
+
+    from .backend import to_device
+    from .train import Trainer, TrainConfig
+    dataset = "ring" if model == "toy" else "mnist"
+    config = TrainConfig(model=model, dataset=dataset, width=width, batch_size=batch_size, device=device, out="")
+    shape = (batch_size * 4, 2) if model == "toy" else (batch_size * 4, 1, 28, 28)
+    real_data = numpy.random.default_rng(0).uniform(-1, 1, shape).astype(numpy.float32)
+    trainer = Trainer(config, real_data=real_data)
+    xp = xp_for(device)
+    real = to_device(real_data[:batch_size], device)
+    noises = [trainer.next_noise(batch_size) for _ in range(4)]
+
+    def step(i=[0]):
+        trainer.train_step(real, noises[i[0] % 4])
+        i[0] += 1
+
+    ms = _median_ms(step, xp, steps, warmup)
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
+    return {"model": model, "width": width, "batch": batch_size, "device": device, "ms_per_step": round(ms, 2),
+            "samples_per_s": round(batch_size / (ms * 1e-3)), "peak_rss_mib": round(peak_rss_mib)}
+
+
+def main_train(args) -> int:
+    """One JSON object per line per configuration; each runs in a fresh process so its peak RSS is its own."""
+    import subprocess
+    if args.model is not None:
+        configs = [(args.model, args.width)]
+    else:
+        configs = DEFAULT_TRAIN_CONFIGS
+    if len(configs) == 1 and args.in_process:
+        print(json.dumps(bench_train_one(configs[0][0], configs[0][1], args.batch_size, args.device, args.steps)))
+        return 0
+    for model, width in configs:
+        cmd = [sys.executable, "-m", "minigan", "bench", "train", "--model", model, "--width", str(width),
+               "--batch-size", str(args.batch_size), "--device", args.device, "--steps", str(args.steps),
+               "--in-process"]
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0:
+            print(result.stderr, file=sys.stderr)
+            return result.returncode
+        print(result.stdout.strip(), flush=True)
+    return 0

@@ -1,8 +1,10 @@
 """The ``minigan`` command (also ``python -m minigan``).
 
-    minigan demo        train the toy GAN on a ring of Gaussians and draw it (the quick start)
+    minigan train       train a GAN (mlp, dcgan or toy) and write its log, checkpoints and pictures
+    minigan sample      draw samples from a trained run
+    minigan demo        train the toy GAN on a ring of Gaussians for a few seconds and draw it
     minigan gradcheck   prove every backward pass in the library against finite differences
-    minigan bench       benchmarks that print numbers (``minigan bench layers``)
+    minigan bench       benchmarks that print numbers (``bench layers``, ``bench train``)
 
 ``minigan <command> --help`` describes each one.
 """
@@ -38,6 +40,39 @@ def _cmd_gradcheck(args) -> int:
     return gradcheck_suite.main()
 
 
+def _cmd_train(args) -> int:
+    from .train import TrainConfig, train
+
+    lr_default, beta1_default = (1e-4, 0.9) if args.adam == "tf" else (2e-4, 0.5)
+    config = TrainConfig(
+        model=args.model, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, loss=args.loss,
+        out=args.out, width=args.width, device=args.device, seed=args.seed, optimizer=args.optimizer,
+        lr_g=args.lr_g if args.lr_g is not None else lr_default,
+        lr_d=args.lr_d if args.lr_d is not None else lr_default,
+        beta1=args.beta1 if args.beta1 is not None else beta1_default, beta2=args.beta2,
+        n_critic=args.n_critic if args.n_critic is not None else (5 if args.loss == "wgan" else 1),
+        label_smoothing=args.label_smoothing, clip=args.clip, classes=args.classes, data_path=args.data,
+        max_steps=args.max_steps)
+    train(config, resume=args.resume, progress=not args.quiet)
+    print(f"pictures: {os.path.join(args.out, 'samples.gif')}, {os.path.join(args.out, 'losses.png')}, "
+          f"{os.path.join(args.out, 'grad_norms.png')}; samples per epoch in {os.path.join(args.out, 'samples')}")
+    return 0
+
+
+def _cmd_sample(args) -> int:
+    from .sample import sample
+
+    generated = sample(args.run, args.n, args.out, grid=args.grid, seed=args.seed, device=args.device)
+    print(f"wrote {len(generated)} samples to {args.out}" + (f" and a grid to {args.grid}" if args.grid else ""))
+    return 0
+
+
+def _cmd_bench_train(args) -> int:
+    from . import bench
+
+    return bench.main_train(args)
+
+
 def _cmd_bench_layers(args) -> int:
     from . import bench
 
@@ -49,6 +84,54 @@ def build_parser() -> argparse.ArgumentParser:
         prog="minigan",
         description="minigan: a from-scratch GAN engine on NumPy/CuPy, every backward pass written out.")
     sub = parser.add_subparsers(dest="command", metavar="command")
+
+    tr = sub.add_parser("train", help="train a GAN and write its log, checkpoints and pictures",
+                        description="Train a GAN. The run folder gets config.json (the full configuration), "
+                                    "log.jsonl (one row per step), checkpoint.npz (atomic, resumable), a sample "
+                                    "picture per epoch, samples.gif, losses.png and grad_norms.png.")
+    tr.add_argument("--model", choices=("mlp", "dcgan", "toy"), default="mlp", help="network pair (default: mlp)")
+    tr.add_argument("--dataset", choices=("mnist", "fashion-mnist", "ring", "grid"), default="mnist",
+                    help="training data; ring and grid are 2-D mixtures for --model toy (default: mnist)")
+    tr.add_argument("--epochs", type=_positive_int, default=10, help="passes over the data (default: 10)")
+    tr.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default: 64)")
+    tr.add_argument("--loss", choices=("nonsaturating", "minimax", "lsgan", "wgan", "hinge"), default="nonsaturating",
+                    help="GAN loss (default: nonsaturating)")
+    tr.add_argument("--out", default="runs/run", help="run folder (default: runs/run)")
+    tr.add_argument("--width", type=_positive_float, default=1.0, help="multiplier of every hidden width, "
+                    "e.g. 0.25 for a laptop-sized DCGAN (default: 1)")
+    tr.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="device (default: cpu)")
+    tr.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run on the "
+                    "CPU (default: 0)")
+    tr.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
+    tr.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="optimizer of both networks")
+    tr.add_argument("--adam", choices=("dcgan", "tf"), default="dcgan", help="Adam preset: dcgan = lr 2e-4, "
+                    "beta1 0.5 (the DCGAN paper, default); tf = lr 1e-4, beta1 0.9 (the TensorFlow tutorial)")
+    tr.add_argument("--lr-g", type=_positive_float, default=None, help="generator learning rate")
+    tr.add_argument("--lr-d", type=_positive_float, default=None, help="discriminator learning rate")
+    tr.add_argument("--beta1", type=float, default=None, help="Adam beta1 (SGD: momentum)")
+    tr.add_argument("--beta2", type=float, default=0.999, help="Adam beta2 (default: 0.999)")
+    tr.add_argument("--n-critic", type=_positive_int, default=None, help="discriminator steps per generator "
+                    "step (default: 5 for wgan, else 1)")
+    tr.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided: real target = 1 - this "
+                    "(e.g. 0.1)")
+    tr.add_argument("--clip", type=_positive_float, default=0.01, help="WGAN weight clipping bound (default: 0.01)")
+    tr.add_argument("--classes", type=int, nargs="+", default=None, help="train on these classes only, e.g. 0 1 7")
+    tr.add_argument("--data", default=None, help="folder with the dataset files (else MINIGAN_DATA, then "
+                    "~/.cache/minigan; downloaded there if missing)")
+    tr.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many steps")
+    tr.add_argument("--quiet", action="store_true", help="no progress bar")
+    tr.set_defaults(func=_cmd_train)
+
+    sa = sub.add_parser("sample", help="draw samples from a trained run",
+                        description="Draw samples from a run's generator (eval mode) into an .npz: 'images' "
+                                    "(uint8 0..255, shape (N, 28, 28)) or, for toy runs, 'points' (N, 2).")
+    sa.add_argument("--run", required=True, help="the run folder (with checkpoint.npz)")
+    sa.add_argument("--n", type=_positive_int, default=10000, help="number of samples (default: 10000)")
+    sa.add_argument("--out", required=True, help="output .npz file")
+    sa.add_argument("--grid", default=None, help="also write a PNG of the first 64 samples")
+    sa.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
+    sa.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    sa.set_defaults(func=_cmd_sample)
 
     demo = sub.add_parser("demo", help="train a small GAN on a 2-D ring of Gaussians and draw it",
                           description="Train a small dense GAN on the ring of 8 Gaussians (a few seconds "
@@ -82,6 +165,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "reported (default: 10)")
     layers.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
     layers.set_defaults(func=_cmd_bench_layers)
+    btrain = bench_sub.add_parser(
+        "train", help="the full GAN training step: ms/step, samples/s, peak RSS",
+        description="Time the full training step (G forward, D on real and fake, both backward passes, both "
+                    "Adam steps; float32) after a warm-up; one JSON object per line per configuration. Without "
+                    "--model: mlp, dcgan and dcgan --width 0.25, at batch 64.")
+    btrain.add_argument("--model", choices=("mlp", "dcgan", "toy"), default=None)
+    btrain.add_argument("--width", type=_positive_float, default=1.0)
+    btrain.add_argument("--batch-size", type=_positive_int, default=64)
+    btrain.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    btrain.add_argument("--steps", type=_positive_int, default=30, help="timed steps; the median is reported")
+    btrain.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    btrain.set_defaults(func=_cmd_bench_train)
     return parser
 
 
@@ -92,6 +187,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
     return value
 
 

@@ -67,7 +67,9 @@ def test_dropout_is_inverted_seeded_and_identity_in_eval():
     y = drop.forward(x)
     kept = y != 0
     assert abs(kept.mean() - 0.7) < 0.01                       # keep probability 1 - p
-    numpy.testing.assert_allclose(y[kept], 1 / 0.7, rtol=1e-6)  # kept values scaled by 1/(1-p)
+    keep_prob = 1 - round(0.3 * 65536) / 65536                  # p is drawn at a resolution of 1/65536
+    numpy.testing.assert_allclose(y[kept], 1 / keep_prob, rtol=1e-6)  # kept values scaled by 1/(1-p)
+    assert abs(keep_prob - 0.7) < 1e-5
     assert abs(y.mean() - 1.0) < 0.01                           # expectation preserved
     dx = drop.backward(numpy.full_like(x, 2.0))
     assert numpy.array_equal(dx != 0, kept)                     # the same mask in the backward

@@ -34,8 +34,9 @@ class Dropout(Module):
             return x, None
         if self.rng is None or self.rng.device != device_of(x):
             self.rng = RNG(self.seed, device_of(x))
-        keep = self.rng.uniform(x.shape, dtype=x.dtype) >= self.p
-        scaled_mask = keep.astype(x.dtype) / (1 - self.p)     # (same as x): 0 or 1/(1-p)
+        keep, keep_prob = self.rng.keep_mask(x.shape, self.p)  # keep_prob: 1 − p up to 1/65536 on the CPU
+        scaled_mask = keep.astype(x.dtype)
+        scaled_mask *= 1 / keep_prob                            # (same as x): 0 or 1/(1 − p)
         return x * scaled_mask, scaled_mask
 
     def _backward(self, dy, scaled_mask):
