@@ -97,6 +97,15 @@ def save_gif(frames: list[str], path: str, seconds_per_frame: float = 0.6):
                        duration=int(seconds_per_frame * 1000), loop=0)
 
 
+def moving_average(values, window: int = 50):
+    """Mean of the last ``window`` values at each point (fewer at the start)."""
+    import numpy
+    cumulative = numpy.cumsum(numpy.insert(numpy.asarray(values, dtype=float), 0, 0.0))
+    idx = numpy.arange(1, len(values) + 1)
+    start = numpy.maximum(idx - window, 0)
+    return (cumulative[idx] - cumulative[start]) / (idx - start)
+
+
 def read_log(path: str) -> list[dict]:
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
@@ -109,15 +118,16 @@ def run_pictures(log_path: str, out: str, toy_data: bool = False):
         return
     steps = [r["step"] for r in rows]
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
-    ax1.plot(steps, [r["d_loss"] for r in rows], lw=0.6, label="D loss")
-    ax1.plot(steps, [r["g_loss"] for r in rows], lw=0.6, label="G loss")
+    for ax, keys in ((ax1, (("d_loss", "D loss"), ("g_loss", "G loss"))),
+                     (ax2, (("d_real", "mean D(x)"), ("d_fake", "mean D(G(z))")))):
+        for (key, label), colour in zip(keys, ("tab:blue", "tab:orange")):
+            values = [r[key] for r in rows]
+            ax.plot(steps, values, lw=0.4, alpha=0.25, color=colour)            # every step, faint
+            ax.plot(steps, moving_average(values), lw=1.2, color=colour, label=f"{label} (moving average)")
+        ax.legend(fontsize=8)
     ax1.set_ylabel("loss")
-    ax1.legend(fontsize=8)
-    ax2.plot(steps, [r["d_real"] for r in rows], lw=0.6, label="mean D(x)")
-    ax2.plot(steps, [r["d_fake"] for r in rows], lw=0.6, label="mean D(G(z))")
-    ax2.set_xlabel("step")
     ax2.set_ylabel("discriminator output")
-    ax2.legend(fontsize=8)
+    ax2.set_xlabel("step")
     fig.tight_layout()
     atomic_savefig(fig, os.path.join(out, "losses.png"), dpi=100)
     plt.close(fig)
@@ -126,12 +136,12 @@ def run_pictures(log_path: str, out: str, toy_data: bool = False):
     fig, ax = plt.subplots(figsize=(9, 5))
     for name in names:
         pts = [(r["step"], r["grad_norms"][name]) for r in rows if name in r["grad_norms"]]
-        ax.plot([p[0] for p in pts], [max(p[1], 1e-12) for p in pts], lw=0.6, label=name,
+        ax.plot([p[0] for p in pts], moving_average([max(p[1], 1e-12) for p in pts]), lw=0.9, label=name,
                 linestyle="-" if name.startswith("G") else "--")
     ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("gradient L2 norm")
-    ax.set_title("per-layer gradient norms (G solid, D dashed)", fontsize=9)
+    ax.set_title("per-layer gradient norms, moving average (G solid, D dashed)", fontsize=9)
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     atomic_savefig(fig, os.path.join(out, "grad_norms.png"), dpi=100)

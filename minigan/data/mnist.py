@@ -117,14 +117,14 @@ def locate(name: str, path: str | None = None, download: bool = True, progress: 
     """The folder holding all four verified files of dataset ``name``; downloads them if needed."""
     _check_name(name)
     files = FILES[name]
+    if path is not None and not os.path.isdir(os.path.expanduser(path)):
+        raise DatasetError(f"minigan.data: the data path {path!r} does not exist")
     folders = candidate_folders(name, path)
     for folder in folders:
         if all(os.path.isfile(os.path.join(folder, f)) for f in files):
             for f, (size, sha) in files.items():
                 verify_file(os.path.join(folder, f), size, sha)
             return folder
-    if path is not None and not os.path.isdir(os.path.expanduser(path)):
-        raise DatasetError(f"minigan.data: the data path {path!r} does not exist")
     target = os.path.join(cache_dir(), name)
     errors = []
     if download:
