@@ -180,6 +180,10 @@ class Trainer:
     # ---- the algorithm -------------------------------------------------------------------------
     def train_step(self, real, noise) -> dict:
         """One D update on (real, G(noise)); a G update every n_critic steps. Returns the log row."""
+        with numpy.errstate(over="ignore", invalid="ignore"):   # overflow is caught below, with a clearer message
+            return self._train_step(real, noise)
+
+    def _train_step(self, real, noise) -> dict:
         xp = get_array_module(real)
         batch = real.shape[0]
         g_turn = (self.step + 1) % self.config.n_critic == 0
@@ -187,13 +191,7 @@ class Trainer:
 
         # Discriminator: real and fake in one batch, one pass, one cache.
         self.opt_d.zero_grad()
-        out = self.D.forward(xp.concatenate([real, fake]))                    # (2B, 1)
-        if not bool(xp.isfinite(out).all()):
-            self.D.clear_cache()
-            self.G.clear_cache()
-            where = (_first_non_finite_layer(self.g_groups) or _first_non_finite_layer(self.d_groups)
-                     or "the discriminator's output")
-            raise _diverged(self.step + 1, "NaN or Inf values (non-finite weights)", where)
+        out = self._finite(self.D.forward(xp.concatenate([real, fake])))     # (2B, 1)
         real_target = 1.0 - self.config.label_smoothing
         d_loss, d_real, d_fake = self.loss.discriminator(out[:batch], out[batch:], real_target=real_target)
         self.D.backward(xp.concatenate([d_real, d_fake]), input_grad=False)   # data needs no gradient
@@ -208,7 +206,7 @@ class Trainer:
         if g_turn:
             # Generator: through D (frozen: its gradients stay untouched) into G.
             self.opt_g.zero_grad()
-            g_loss, d_out = self.loss.generator(self.D.forward(fake))
+            g_loss, d_out = self.loss.generator(self._finite(self.D.forward(fake)))
             with self.D.frozen():
                 d_fake_images = self.D.backward(d_out)
             self.G.backward(d_fake_images, input_grad=False)                   # nor does the noise
@@ -225,6 +223,16 @@ class Trainer:
         return {"step": self.step, "epoch": self.epoch + 1, "d_loss": d_loss, "g_loss": self.last_g["g_loss"],
                 "d_real": float(scores[:batch].mean()), "d_fake": float(scores[batch:].mean()),
                 "grad_norms": {**d_norms, **self.last_g["grad_norms"]}}
+
+    def _finite(self, out):
+        """Stop with the step and the first layer holding NaN/Inf weights when D's output is not finite."""
+        if not bool(get_array_module(out).isfinite(out).all()):
+            self.D.clear_cache()
+            self.G.clear_cache()
+            where = (_first_non_finite_layer(self.g_groups) or _first_non_finite_layer(self.d_groups)
+                     or "the discriminator's output (the weights overflowed float32)")
+            raise _diverged(self.step + 1, "NaN or Inf values", where)
+        return out
 
     # ---- data ----------------------------------------------------------------------------------
     def epoch_batches(self):
@@ -268,6 +276,14 @@ class Trainer:
                     f"minigan: cannot resume from {path!r}: it was written with {key}={saved[key]!r}, this run "
                     f"asks for {key}={getattr(self.config, key)!r}")
         checkpoint.load(path, {"G": self.G, "D": self.D}, {"G": self.opt_g, "D": self.opt_d})
+        # The optimizers' state comes back; their hyperparameters are this run's (same config:
+        # the same numbers, so the run continues exactly; a new --lr-g/--lr-d on resume applies).
+        for opt, lr in ((self.opt_g, self.config.lr_g), (self.opt_d, self.config.lr_d)):
+            opt.lr = lr
+            if isinstance(opt, optim.Adam):
+                opt.betas = (self.config.beta1, self.config.beta2)
+            else:
+                opt.momentum = self.config.beta1
         self.step, self.epoch, self.position = meta["step"], meta["epoch"], meta["position"]
         state = meta["random_state"]
         self.noise_rng.bit_generator.state = state["noise"]

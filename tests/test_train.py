@@ -1,0 +1,226 @@
+"""The trainer end to end: run folder contents, determinism, exact resume, kill -9 during a save,
+the divergence guard, sampling, and clear errors."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy
+import pytest
+
+from minigan import checkpoint
+from minigan.cli import main
+from minigan.train import DivergenceError, Trainer, TrainConfig, train
+
+
+def synthetic_images(n=256, seed=0):
+    return numpy.random.default_rng(seed).uniform(-1, 1, (n, 1, 28, 28)).astype(numpy.float32)
+
+
+def weights(trainer):
+    return {**{f"G/{k}": v for k, v in trainer.G.state_dict().items()},
+            **{f"D/{k}": v for k, v in trainer.D.state_dict().items()}}
+
+
+def test_a_toy_run_writes_log_checkpoint_config_and_pictures(tmp_path):
+    out = tmp_path / "ring"
+    config = TrainConfig(model="toy", dataset="ring", epochs=2, batch_size=100, toy_samples=2000, out=str(out),
+                         lr_g=1e-3, lr_d=1e-3)
+    trainer = train(config, progress=False, log=lambda *a: None)
+    assert trainer.step == 40
+    for name in ("config.json", "log.jsonl", "checkpoint.npz", "losses.png", "grad_norms.png", "samples.gif",
+                 "samples/epoch_001.png", "samples/epoch_002.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert json.loads((out / "config.json").read_text())["model"] == "toy"
+    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == list(range(1, 41))
+    for r in rows:
+        assert {"d_loss", "g_loss", "d_real", "d_fake", "grad_norms", "epoch"} <= set(r)
+        assert 0 < r["d_real"] < 1 and 0 < r["d_fake"] < 1
+        assert len(r["grad_norms"]) == 6                   # 3 Dense layers in G, 3 in D
+        assert all(v > 0 for v in r["grad_norms"].values())
+    assert checkpoint.read_meta(str(out / "checkpoint.npz"))["step"] == 40
+
+
+@pytest.mark.parametrize("loss", ["minimax", "nonsaturating", "lsgan", "wgan", "hinge"])
+def test_every_loss_trains_without_diverging(tmp_path, loss):
+    config = TrainConfig(model="toy", dataset="ring", epochs=1, batch_size=64, toy_samples=64 * 30, out=str(tmp_path),
+                         loss=loss, lr_g=1e-3, lr_d=1e-3, n_critic=5 if loss == "wgan" else 1)
+    trainer = train(config, progress=False, pictures=False, log=lambda *a: None)
+    assert trainer.step == 30
+    if loss == "wgan":   # weight clipping keeps the critic's weights in [-c, c]
+        assert all(float(abs(p.data).max()) <= 0.01 + 1e-9 for p in trainer.D.parameters())
+
+
+def test_the_same_seed_gives_bit_identical_weights(tmp_path):
+    data = synthetic_images()
+    runs = []
+    for name in ("a", "b"):
+        config = TrainConfig(model="dcgan", width=0.125, dataset="mnist", epochs=1, batch_size=16,
+                             out=str(tmp_path / name), max_steps=6)
+        runs.append(weights(train(config, progress=False, pictures=False, real_data=data, log=lambda *a: None)))
+    assert runs[0].keys() == runs[1].keys()
+    assert all(numpy.array_equal(runs[0][k], runs[1][k]) for k in runs[0])
+
+
+def test_resume_continues_bit_identically(tmp_path):
+    """N steps, then N resumed steps, equal 2N steps straight: weights, BatchNorm buffers, Adam
+    state, Dropout masks and the data order all come back from the checkpoint. 10 steps cross an
+    epoch boundary (8 batches per epoch)."""
+    data = synthetic_images(128)
+
+    def config(out, steps):
+        return TrainConfig(model="dcgan", width=0.125, dataset="mnist", epochs=3, batch_size=16, out=str(out),
+                           max_steps=steps, label_smoothing=0.1)
+
+    straight = train(config(tmp_path / "straight", 20), progress=False, pictures=False, real_data=data, log=lambda *a: None)
+    train(config(tmp_path / "resumed", 10), progress=False, pictures=False, real_data=data, log=lambda *a: None)
+    resumed = train(config(tmp_path / "resumed", 20), resume=True, progress=False, pictures=False, real_data=data,
+                    log=lambda *a: None)
+    assert resumed.step == straight.step == 20
+    a, b = weights(straight), weights(resumed)
+    assert all(numpy.array_equal(a[k], b[k]) for k in a), [k for k in a if not numpy.array_equal(a[k], b[k])]
+    for opt_a, opt_b in ((straight.opt_g, resumed.opt_g), (straight.opt_d, resumed.opt_d)):
+        assert all(numpy.array_equal(x, y) for x, y in zip(opt_a.slots["m"], opt_b.slots["m"]))
+    log_rows = (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()
+    assert [json.loads(r)["step"] for r in log_rows] == list(range(1, 21))
+
+
+KILL_SCRIPT = r"""
+import sys
+import numpy
+from minigan.train import Trainer, TrainConfig
+config = TrainConfig(model="mlp", dataset="mnist", out=sys.argv[1], width=2.0)
+trainer = Trainer(config, real_data=numpy.zeros((64, 1, 28, 28), numpy.float32))
+print("ready", flush=True)
+while True:                       # save over and over until killed
+    trainer.step += 1
+    trainer.save_checkpoint(sys.argv[1] + "/checkpoint.npz")
+"""
+
+
+def test_kill_9_during_a_save_never_corrupts_the_latest_checkpoint(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    path = tmp_path / "checkpoint.npz"
+    for delay in (0.3, 0.45, 0.6, 0.75, 0.9):
+        proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path)], stdout=subprocess.PIPE, env=env)
+        assert proc.stdout.readline().strip() == b"ready"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        meta = checkpoint.read_meta(str(path))          # the latest checkpoint reads back whole
+        trainer = Trainer(TrainConfig(model="mlp", dataset="mnist", out=str(tmp_path), width=2.0),
+                          real_data=numpy.zeros((64, 1, 28, 28), numpy.float32))
+        trainer.load_checkpoint(str(path))
+        assert trainer.step == meta["step"] >= 1
+    leftovers = [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+    assert len(leftovers) <= 5                             # a killed save can leave its temporary, never a bad checkpoint
+
+
+def test_divergence_stops_training_names_the_step_and_layer_and_keeps_the_checkpoint(tmp_path):
+    config = TrainConfig(model="toy", dataset="ring", epochs=1, batch_size=100, toy_samples=1000, out=str(tmp_path))
+    train(config, progress=False, pictures=False, log=lambda *a: None)
+    good = checkpoint.read_meta(str(tmp_path / "checkpoint.npz"))["step"]
+    trainer = Trainer(config)
+    trainer.load_checkpoint(str(tmp_path / "checkpoint.npz"))
+    trainer.G.layers[2].weight.data[0, 0] = numpy.nan            # what an exploding update leaves behind
+    with pytest.raises(DivergenceError, match=r"training diverged at step 11: .* in G\.2 Dense\(128→128\)"):
+        trainer.train_step(trainer.real[:100], trainer.next_noise(100))
+    assert checkpoint.read_meta(str(tmp_path / "checkpoint.npz"))["step"] == good
+
+
+def test_a_run_that_diverges_through_the_cli_keeps_its_last_good_checkpoint(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    args = ["train", "--model", "toy", "--dataset", "ring", "--epochs", "1", "--batch-size", "500", "--quiet",
+            "--out", out]
+    assert main(args) == 0
+    good = checkpoint.read_meta(os.path.join(out, "checkpoint.npz"))["step"]
+    assert main(["train", "--model", "toy", "--dataset", "ring", "--epochs", "3", "--batch-size", "500", "--quiet",
+                 "--out", out, "--resume", "--lr-d", "1e30", "--lr-g", "1e30"]) == 1
+    assert "training diverged at step" in capsys.readouterr().err
+    assert checkpoint.read_meta(os.path.join(out, "checkpoint.npz"))["step"] == good
+
+
+def test_sample_writes_uint8_images_and_a_grid(tmp_path):
+    config = TrainConfig(model="mlp", dataset="mnist", epochs=1, batch_size=16, out=str(tmp_path / "run"), max_steps=3)
+    train(config, progress=False, pictures=False, real_data=synthetic_images(64), log=lambda *a: None)
+    assert main(["sample", "--run", str(tmp_path / "run"), "--n", "1000", "--out", str(tmp_path / "s.npz"),
+                 "--grid", str(tmp_path / "g.png")]) == 0
+    images = numpy.load(tmp_path / "s.npz")["images"]
+    assert images.shape == (1000, 28, 28) and images.dtype == numpy.uint8 and images.max() > 0
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_sample_writes_points_for_toy_runs(tmp_path):
+    config = TrainConfig(model="toy", dataset="grid", epochs=1, batch_size=100, toy_samples=500, out=str(tmp_path / "run"))
+    train(config, progress=False, pictures=False, log=lambda *a: None)
+    assert main(["sample", "--run", str(tmp_path / "run"), "--n", "300", "--out", str(tmp_path / "p.npz")]) == 0
+    points = numpy.load(tmp_path / "p.npz")["points"]
+    assert points.shape == (300, 2) and points.dtype == numpy.float64
+
+
+def test_an_mlp_trains_on_real_mnist_from_the_command_line(tmp_path):
+    out = str(tmp_path / "mlp")
+    assert main(["train", "--model", "mlp", "--dataset", "mnist", "--epochs", "1", "--max-steps", "30", "--quiet",
+                 "--classes", "0", "1", "--out", out]) == 0
+    assert len(open(os.path.join(out, "log.jsonl")).readlines()) == 30
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--model", "gan9000"], "invalid choice: 'gan9000'"),
+    (["--dataset", "cifar"], "invalid choice: 'cifar'"),
+    (["--loss", "kl"], "invalid choice: 'kl'"),
+    (["--batch-size", "0"], "expected a positive integer, got 0"),
+    (["--width", "-1"], "expected a positive number"),
+])
+def test_unknown_choices_are_refused_by_the_parser(args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train"] + args)
+    assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("config,message", [
+    (dict(model="toy", dataset="mnist"), "model 'toy' does not fit dataset 'mnist'"),
+    (dict(model="mlp", dataset="ring"), "model 'mlp' does not fit dataset 'ring'"),
+    (dict(model="mlp", dataset="mnist", loss="hinge", label_smoothing=0.1), "label smoothing has no meaning for the hinge"),
+    (dict(model="mlp", dataset="mnist", loss="nope"), "expected --loss to be one of"),
+])
+def test_bad_configurations_are_clear_errors(config, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(out=str(tmp_path), **config).validate()
+
+
+def test_a_batch_larger_than_the_dataset(tmp_path, capsys):
+    assert main(["train", "--model", "mlp", "--dataset", "mnist", "--classes", "0", "--batch-size", "100000",
+                 "--quiet", "--out", str(tmp_path)]) == 1
+    assert "--batch-size 100000 is larger than the dataset (5923 examples)" in capsys.readouterr().err
+
+
+def test_a_bad_data_path_and_an_unwritable_output_folder(tmp_path, capsys):
+    assert main(["train", "--data", str(tmp_path / "missing"), "--quiet", "--out", str(tmp_path / "r")]) == 1
+    assert "the data path" in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["train", "--model", "toy", "--dataset", "ring", "--quiet", "--out", str(blocker / "run")]) == 1
+    assert "cannot write to the output folder" in capsys.readouterr().err
+
+
+def test_resuming_from_a_checkpoint_of_another_architecture(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    base = ["train", "--model", "toy", "--dataset", "ring", "--epochs", "1", "--batch-size", "500", "--quiet", "--out", out]
+    assert main(base) == 0
+    assert main(base + ["--width", "0.5", "--resume"]) == 1
+    assert "it was written with width=1.0, this run asks for width=0.5" in capsys.readouterr().err
+    assert main(["train", "--model", "toy", "--dataset", "grid", "--quiet", "--out", str(tmp_path / "none"),
+                 "--resume"]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_bench_train_prints_one_json_object(capsys):
+    """A benchmark prints numbers; only its shape is checked here, never a speed."""
+    assert main(["bench", "train", "--model", "mlp", "--steps", "2", "--in-process"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert {"model", "batch", "device", "ms_per_step", "samples_per_s", "peak_rss_mib"} <= set(row)
+    assert row["model"] == "mlp" and row["batch"] == 64 and row["ms_per_step"] > 0
