@@ -1,0 +1,23 @@
+"""The DCGAN on MNIST: the TensorFlow DCGAN tutorial's architecture, written in minigan.
+
+Time: about 4 minutes on a 2-core laptop at the default width 0.25 (5 epochs × 937 steps at
+~47 ms a step). With --full (width 1, the tutorial's exact sizes): about 4 minutes an epoch.
+
+G: Dense → BatchNorm → LeakyReLU → reshape (256, 7, 7) → ConvTranspose 5×5 (7×7) → BatchNorm →
+   LeakyReLU → ConvTranspose 5×5 stride 2 (14×14) → BatchNorm → LeakyReLU → ConvTranspose 5×5
+   stride 2 (28×28) → tanh.
+D: Conv 5×5 stride 2 → LeakyReLU → Dropout → Conv 5×5 stride 2 → LeakyReLU → Dropout → Dense.
+Width 0.25 divides every channel count by 4.
+
+Usage: python demos/dcgan_mnist.py [--full] [run folder]
+"""
+import sys
+
+from minigan.train import TrainConfig, train
+
+full = "--full" in sys.argv
+args = [a for a in sys.argv[1:] if a != "--full"]
+out = args[0] if args else ("runs/demo_dcgan_full" if full else "runs/demo_dcgan")
+config = TrainConfig(model="dcgan", dataset="mnist", width=1.0 if full else 0.25, epochs=5, batch_size=64, out=out)
+train(config)
+print(f"samples: {out}/samples.gif; curves: {out}/losses.png, {out}/grad_norms.png")

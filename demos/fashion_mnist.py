@@ -1,0 +1,21 @@
+"""A GAN on Fashion-MNIST: the same MLP GAN as on MNIST, on clothes instead of digits.
+
+Time: about 1.5 minutes on a 2-core laptop (15 epochs × 937 steps at ~5 ms a step).
+
+Fashion-MNIST is harder than MNIST: textures and shapes vary more inside a class. Compare the
+sample grids with the MNIST run's: shoes, trousers and bags come first, shirts and pullovers
+(which look alike) later. To train on some classes only, e.g. sneakers and ankle boots:
+    python demos/fashion_mnist.py runs/shoes 7 9
+"""
+import sys
+
+from minigan.data import CLASS_NAMES
+from minigan.train import TrainConfig, train
+
+out = sys.argv[1] if len(sys.argv) > 1 else "runs/demo_fashion_mnist"
+classes = [int(c) for c in sys.argv[2:]] or None
+if classes:
+    print("classes:", ", ".join(CLASS_NAMES["fashion-mnist"][c] for c in classes))
+config = TrainConfig(model="mlp", dataset="fashion-mnist", epochs=15, batch_size=64, out=out, classes=classes)
+train(config)
+print(f"samples: {out}/samples.gif; curves: {out}/losses.png, {out}/grad_norms.png")
