@@ -173,6 +173,8 @@ LOSS_CASES = [
     ("wgan_critic_loss wrt real", lambda z: _pick(losses.wgan_critic_loss(z, normal((8, 1), 34)), 1), normal((8, 1), 35)),
     ("wgan_critic_loss wrt fake", lambda z: _pick(losses.wgan_critic_loss(normal((8, 1), 36), z), 2), normal((8, 1), 37)),
     ("wgan_generator_loss", losses.wgan_generator_loss, normal((8, 1), 38)),
+    ("softmax_cross_entropy", lambda z: losses.softmax_cross_entropy(z, numpy.array([0, 3, 1, 3, 2, 0])),
+     normal((6, 4), 43, 2.0)),
     # hinge: logits kept at least 0.1 away from its kinks at ±1
     ("hinge_discriminator_loss wrt real", lambda z: _pick(losses.hinge_discriminator_loss(z, normal((8, 1), 39)), 1),
      1 + away_from_zero((8, 1), 40)),

@@ -108,6 +108,34 @@ def generator_loss_nonsaturating(fake_logits):
     return value, grad
 
 
+def softmax_cross_entropy(logits, labels):
+    """Cross-entropy of softmax(logits) against integer class labels, averaged over the batch.
+
+    Shapes: logits (N, K), labels (N,) integers in [0, K). With p = softmax(z),
+    L = mean_n −log p[n, y_n] = mean_n (logsumexp(z_n) − z[n, y_n]),   dL/dz = (p − onehot(y)) / N.
+    (The classifier behind the FID and Inception Score; derivation in docs/metrics.md.)
+    """
+    where = "softmax_cross_entropy"
+    _check_logits(where, logits)
+    if logits.ndim != 2:
+        raise ValueError(f"{where}: expected logits of shape (N, K), got shape {tuple(logits.shape)}")
+    xp = get_array_module(logits)
+    n, k = logits.shape
+    if tuple(labels.shape) != (n,) or not xp.issubdtype(labels.dtype, xp.integer):
+        raise ValueError(f"{where}: expected integer labels of shape ({n},), got {labels.dtype} array of shape "
+                         f"{tuple(labels.shape)}")
+    if n and (int(labels.min()) < 0 or int(labels.max()) >= k):
+        raise ValueError(f"{where}: labels must lie in [0, {k}), got {int(labels.min())}..{int(labels.max())}")
+    shifted = logits - logits.max(axis=1, keepdims=True)             # (N, K): exp cannot overflow
+    log_z = xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))       # (N, 1)
+    log_p = shifted - log_z                                          # log softmax
+    rows = xp.arange(n)
+    value = -float(log_p[rows, labels].sum()) / n
+    grad = xp.exp(log_p)
+    grad[rows, labels] -= 1
+    return value, grad / n
+
+
 # ---------------------------------------------------------------------------------------------
 # Losses on raw discriminator outputs (a "critic": no sigmoid). Shapes as above.
 # ---------------------------------------------------------------------------------------------
@@ -232,4 +260,4 @@ def get_generator_loss(name: str):
 __all__ = ["softplus", "bce_with_logits", "discriminator_loss", "generator_loss_minimax",
            "generator_loss_nonsaturating", "get_generator_loss", "lsgan_discriminator_loss", "lsgan_generator_loss",
            "wgan_critic_loss", "wgan_generator_loss", "hinge_discriminator_loss", "GANLoss", "GAN_LOSSES",
-           "get_gan_loss"]
+           "get_gan_loss", "softmax_cross_entropy"]

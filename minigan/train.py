@@ -61,6 +61,8 @@ class TrainConfig:
     data_path: str | None = None
     toy_samples: int = 50_000         # size of a toy dataset (one epoch)
     max_steps: int | None = None      # stop after this many steps (a checkpoint is written)
+    eval_every_epoch: bool = False    # FID and class histogram after every epoch (toy sets: always)
+    eval_n: int = 2000                # samples for that evaluation
 
     def validate(self):
         def bad(what, value, expected):
@@ -313,7 +315,7 @@ def _prepare_out_dir(out: str):
 def train(config: TrainConfig, resume: bool = False, progress: bool = True, real_data=None,
           pictures: bool = True, log=print) -> Trainer:
     """Run (or resume) training as ``config`` says, writing everything into ``config.out``."""
-    from . import plots
+    from . import monitor, plots
 
     config.validate()
     _prepare_out_dir(config.out)
@@ -357,6 +359,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
                 log_file.flush()
                 if pictures:
                     plots.epoch_pictures(trainer, config.out)
+                monitor.after_epoch(trainer, config.out, log=bar.write if bar is not None else log)
             trainer.save_checkpoint(files["checkpoint"])
     if bar is not None:
         bar.close()

@@ -1,0 +1,98 @@
+"""``minigan eval``: FID, Inception Score, class coverage (images) or mode metrics (toy points).
+
+    minigan eval --run runs/NAME [--n 10000]      samples the run's generator, then evaluates
+    minigan eval --samples samples.npz             evaluates saved samples (minigan sample's format)
+
+Every FID is reported with its floor, FID(real training images, real test images) at the same N:
+a generator cannot be expected to beat the distance between two samples of the real data.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy
+
+from . import metrics
+
+TOY_STD = {"ring": 0.02, "grid": 0.05}
+
+
+def _as_model_input(images) -> numpy.ndarray:
+    """uint8 (N, 28, 28) or float (N, 1, 28, 28) in [-1, 1] → float32 (N, 1, 28, 28) in [-1, 1]."""
+    images = numpy.asarray(images)
+    if images.dtype == numpy.uint8:
+        images = images.astype(numpy.float32) / 127.5 - 1
+    if images.ndim == 3:
+        images = images[:, None]
+    if images.ndim != 4 or images.shape[1:] != (1, 28, 28):
+        raise ValueError(f"minigan eval: expected images of shape (N, 28, 28) or (N, 1, 28, 28), got {images.shape}")
+    return images.astype(numpy.float32)
+
+
+def evaluate_images(images, dataset: str = "mnist", n_bootstrap: int = 10, data_path=None) -> dict:
+    from .classifier import class_probabilities, features, load_classifier
+    from .data import load
+    images = _as_model_input(images)
+    model = load_classifier(dataset)
+    n = len(images)
+    reference = metrics.reference_stats(dataset, model, "test", data_path=data_path)
+    value, boot_mean, boot_std = metrics.fid(features(model, images), reference, n_bootstrap)
+    real_train = load(dataset, "train", path=data_path).images[:n]
+    floor = metrics.frechet_distance(*metrics.gaussian_stats(features(model, real_train)), *reference)
+    probs = class_probabilities(model, images)
+    real_test = load(dataset, "test", path=data_path).images[:n]
+    hist = metrics.class_histogram(probs)
+    return {"dataset": dataset, "n": n, "fid": value, "fid_bootstrap_mean": boot_mean, "fid_bootstrap_std": boot_std,
+            "fid_floor_train_vs_test": floor, "inception_score": metrics.inception_score(probs),
+            "inception_score_real_test": metrics.inception_score(class_probabilities(model, real_test)), "class_histogram": hist.tolist(),
+            "classes_covered": metrics.classes_covered(hist), "kl_to_uniform": metrics.kl_to_uniform(hist)}
+
+
+def evaluate_points(points, dataset: str = "ring") -> dict:
+    from .data import grid_modes, ring_modes
+    modes = ring_modes() if dataset == "ring" else grid_modes()
+    return {"dataset": dataset, "n": len(points), **metrics.toy_metrics(points, modes, TOY_STD[dataset])}
+
+
+def evaluate_run(run: str, n: int = 10000, seed: int = 0) -> dict:
+    import os
+    import tempfile
+
+    from .sample import sample
+    with tempfile.TemporaryDirectory() as tmp:
+        generated = sample(run, n, os.path.join(tmp, "samples.npz"), seed=seed)
+    with open(os.path.join(run, "config.json")) as f:
+        dataset = json.load(f)["dataset"]
+    if dataset in TOY_STD:
+        return evaluate_points(generated, dataset)
+    return evaluate_images(generated, dataset)
+
+
+def evaluate_samples(path: str, dataset: str | None = None) -> dict:
+    with numpy.load(path) as f:
+        config = json.loads(str(f["config"])) if "config" in f.files else {}
+        dataset = dataset or config.get("dataset")
+        if "points" in f.files:
+            return evaluate_points(f["points"], dataset or "ring")
+        if "images" not in f.files:
+            raise ValueError(f"minigan eval: {path!r} holds neither 'images' nor 'points'")
+        return evaluate_images(f["images"], dataset or "mnist")
+
+
+def format_result(result: dict) -> str:
+    rows = [("dataset", result["dataset"]), ("samples", str(result["n"]))]
+    if "fid" in result:
+        rows += [("FID", f"{result['fid']:.2f}"),
+                 ("FID, bootstrap mean ± std", f"{result['fid_bootstrap_mean']:.2f} ± {result['fid_bootstrap_std']:.2f}"),
+                 ("FID floor (real train vs test)", f"{result['fid_floor_train_vs_test']:.2f}"),
+                 ("Inception Score (1 … 10)", f"{result['inception_score']:.2f}"),
+                 ("Inception Score of real test images", f"{result['inception_score_real_test']:.2f}"),
+                 ("classes covered", f"{result['classes_covered']} of 10"),
+                 ("KL(class histogram ‖ uniform)", f"{result['kl_to_uniform']:.3f}"),
+                 ("class histogram", " ".join(map(str, result["class_histogram"])))]
+    else:
+        rows += [("modes captured", f"{result['modes_captured']} of {result['n_modes']}"),
+                 ("high-quality samples", f"{result['high_quality_percent']:.1f}%"),
+                 ("reverse KL", f"{result['reverse_kl']:.3f}")]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)

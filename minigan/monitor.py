@@ -1,0 +1,102 @@
+"""Per-epoch evaluation during training, and the mode-collapse alarm.
+
+After every epoch the trainer calls :func:`after_epoch`. For the 2-D toy sets it always measures
+the modes captured by 1000 samples from the fixed noise; for images, with ``--eval-every-epoch``,
+it computes FID (``--eval-n`` samples, default 2000, against the cached test-set statistics) and
+the classifier's class histogram. Each epoch adds a row to ``metrics.jsonl`` and redraws
+``metrics.png``.
+
+The alarm: when the classes covered (images) or the modes captured (toy) fall to 70% or less of
+the best value the run has reached, it logs a warning that explains mode collapse in plain words.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy
+
+from . import metrics
+from .backend import to_device, to_numpy
+from .io import atomic_savefig
+
+DROP = 0.7
+
+
+def _read_rows(path: str, up_to_epoch: int) -> list[dict]:
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [r for r in (json.loads(line) for line in f if line.strip()) if r["epoch"] <= up_to_epoch]
+
+
+def _samples(trainer, n: int):
+    G = trainer.G
+    was_training = G.training
+    G.eval()
+    rng = numpy.random.default_rng((trainer.config.seed, 7, trainer.epoch))
+    out = []
+    for start in range(0, n, 500):
+        z = rng.standard_normal((min(500, n - start), trainer.noise_dim)).astype(numpy.float32)
+        out.append(to_numpy(G.predict(to_device(z, trainer.config.device))))
+    G.train(was_training)
+    return numpy.concatenate(out)
+
+
+def after_epoch(trainer, out: str, log=print) -> dict | None:
+    """Measure the epoch just finished; append to metrics.jsonl; warn on a sharp drop in coverage."""
+    config = trainer.config
+    toy = config.dataset in ("ring", "grid")
+    if not (toy or config.eval_every_epoch):
+        return None
+    path = os.path.join(out, "metrics.jsonl")
+    rows = _read_rows(path, trainer.epoch - 1)
+    if toy:
+        from .evaluate import evaluate_points
+        result = evaluate_points(_samples(trainer, 1000), config.dataset)
+        coverage, of, what = result["modes_captured"], result["n_modes"], "modes captured"
+    else:
+        from .classifier import class_probabilities, features, load_classifier
+        model = load_classifier(config.dataset)
+        images = _samples(trainer, config.eval_n)
+        reference = metrics.reference_stats(config.dataset, model, "test", data_path=config.data_path)
+        value = metrics.frechet_distance(*metrics.gaussian_stats(features(model, images)), *reference)
+        hist = metrics.class_histogram(class_probabilities(model, images))
+        result = {"fid": value, "class_histogram": hist.tolist(), "classes_covered": metrics.classes_covered(hist)}
+        coverage, of, what = result["classes_covered"], 10, "classes covered"
+    best = max([r["coverage"] for r in rows] + [0])
+    row = {"epoch": trainer.epoch, "step": trainer.step, "coverage": coverage, **result}
+    if best >= 3 and coverage <= DROP * best:
+        row["alarm"] = f"{what} fell from {best} to {coverage} of {of}"
+        log(f"WARNING epoch {trainer.epoch}: {row['alarm']}. {metrics.COLLAPSE_EXPLANATION}")
+    with open(path, "w") as f:
+        for r in rows + [row]:
+            f.write(json.dumps(r) + "\n")
+    _plot(rows + [row], os.path.join(out, "metrics.png"), what, of, toy)
+    return row
+
+
+def _plot(rows, path, what, of, toy):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    epochs = [r["epoch"] for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    if toy:
+        ax.plot(epochs, [r["high_quality_percent"] for r in rows], "o-", label="high-quality samples (%)")
+        ax.set_ylabel("% within 3 std of a mode")
+    else:
+        ax.plot(epochs, [r["fid"] for r in rows], "o-", label="FID (classifier features)")
+        ax.set_ylabel("FID")
+    ax2 = ax.twinx()
+    ax2.plot(epochs, [r["coverage"] for r in rows], "s--", color="tab:red", label=what)
+    ax2.set_ylim(0, of + 0.5)
+    ax2.set_ylabel(what)
+    for r in rows:
+        if "alarm" in r:
+            ax.axvline(r["epoch"], color="tab:red", alpha=0.3)
+    ax.set_xlabel("epoch")
+    fig.legend(loc="upper center", fontsize=7, ncol=2)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
+    atomic_savefig(fig, path, dpi=100)
+    plt.close(fig)
