@@ -25,7 +25,7 @@ import time
 import numpy
 
 from . import nn, optim
-from .backend import manual_seed
+from .backend import device_of, manual_seed, to_device, to_numpy
 from .losses import softmax_cross_entropy
 
 FEATURE_LAYERS = 7          # layers[:7] end with the ReLU after Dense(3136→128): the FID features
@@ -48,13 +48,20 @@ def build_classifier():
     )
 
 
+def _predict_batches(model, images, batch_size: int, upto: int | None = None):
+    """Run host ``images`` through ``model`` (or its first ``upto`` layers) on the model's device,
+    batch by batch; yields NumPy float64 outputs."""
+    head = model if upto is None else nn.Sequential(*model.layers[:upto])
+    device = device_of(model.parameters()[0].data)
+    for start in range(0, len(images), batch_size):
+        out = head.predict(to_device(numpy.ascontiguousarray(images[start:start + batch_size]), device))
+        yield to_numpy(out).astype(numpy.float64)
+
+
 def accuracy(model, images, labels, batch_size: int = 1000) -> float:
     model.eval()
-    correct = 0
-    for start in range(0, len(images), batch_size):
-        logits = model.predict(images[start:start + batch_size])
-        correct += int((logits.argmax(axis=1) == labels[start:start + batch_size]).sum())
-    return correct / len(images)
+    predicted = numpy.concatenate([z.argmax(axis=1) for z in _predict_batches(model, images, batch_size)])
+    return float((predicted == numpy.asarray(labels)).mean())
 
 
 def train_classifier(dataset: str = "mnist", epochs: int = 6, seed: int = 0, batch_size: int = 64,
@@ -133,16 +140,13 @@ def load_classifier(dataset: str = "mnist", path: str | None = None):
 
 def features(model, images, batch_size: int = 1000):
     """The 128 penultimate-layer features of each image, float64, shape (N, 128)."""
-    head = nn.Sequential(*model.layers[:FEATURE_LAYERS])
-    out = [head.predict(images[s:s + batch_size]) for s in range(0, len(images), batch_size)]
-    return numpy.concatenate(out).astype(numpy.float64)
+    return numpy.concatenate(list(_predict_batches(model, images, batch_size, upto=FEATURE_LAYERS)))
 
 
 def class_probabilities(model, images, batch_size: int = 1000):
     """softmax(logits) of each image, float64, shape (N, 10)."""
     out = []
-    for s in range(0, len(images), batch_size):
-        z = model.predict(images[s:s + batch_size]).astype(numpy.float64)
+    for z in _predict_batches(model, images, batch_size):
         z -= z.max(axis=1, keepdims=True)
         p = numpy.exp(z)
         out.append(p / p.sum(axis=1, keepdims=True))

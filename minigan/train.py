@@ -254,8 +254,11 @@ class Trainer:
 
     # ---- checkpoints ---------------------------------------------------------------------------
     def random_state(self) -> dict:
+        # Dropout generators on the GPU (CuPy) cannot export their state: a GPU run resumes with
+        # fresh masks from the seed, so only CPU runs resume bit for bit.
         return {"noise": self.noise_rng.bit_generator.state,
-                "dropout": {name: m.rng.get_state() for name, m in self._dropouts() if m.rng is not None}}
+                "dropout": {name: m.rng.get_state() for name, m in self._dropouts()
+                            if m.rng is not None and m.rng.device == "cpu"}}
 
     def _dropouts(self):
         from .nn import Dropout

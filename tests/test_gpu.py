@@ -115,3 +115,20 @@ def test_a_toy_gan_step_runs_on_the_gpu():
     noise = cupy.asarray(numpy.random.default_rng(1).standard_normal((32, 2)).astype(numpy.float32))
     d_loss, g_loss, d_x, d_g_z = toy_gan.gan_step(G, D, opt_g, opt_d, real, noise, losses.generator_loss_nonsaturating)
     assert all(numpy.isfinite(v) for v in (d_loss, g_loss, d_x, d_g_z))
+
+
+def test_the_trainer_runs_saves_and_samples_on_the_gpu(tmp_path):
+    from minigan.sample import sample
+    from minigan.train import Trainer, TrainConfig
+    config = TrainConfig(model="dcgan", width=0.125, dataset="mnist", device="gpu", batch_size=16, out=str(tmp_path))
+    data = numpy.random.default_rng(0).uniform(-1, 1, (64, 1, 28, 28)).astype(numpy.float32)
+    trainer = Trainer(config, real_data=data)
+    for batch in list(trainer.epoch_batches())[:3]:
+        row = trainer.train_step(backend.to_device(batch, "gpu"), trainer.next_noise(16))
+        assert numpy.isfinite(row["d_loss"]) and all(numpy.isfinite(v) for v in row["grad_norms"].values())
+    trainer.save_checkpoint(str(tmp_path / "checkpoint.npz"))
+    import json
+    with open(tmp_path / "config.json", "w") as f:
+        json.dump({"dataset": "mnist"}, f)
+    images = sample(str(tmp_path), 32, str(tmp_path / "s.npz"), device="gpu")
+    assert images.shape == (32, 1, 28, 28)
