@@ -12,6 +12,7 @@ backward pass counts as twice its forward (input and weight gradients), as in BA
 """
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import sys
@@ -189,13 +190,8 @@ def bench_train_one(model: str, width: float, batch_size: int, device: str, step
     trainer = Trainer(config, real_data=real_data)
     xp = xp_for(device)
     real = to_device(real_data[:batch_size], device)
-    noises = [trainer.next_noise(batch_size) for _ in range(4)]
-
-    def step(i=[0]):
-        trainer.train_step(real, noises[i[0] % 4])
-        i[0] += 1
-
-    ms = _median_ms(step, xp, steps, warmup)
+    noises = itertools.cycle([trainer.next_noise(batch_size) for _ in range(4)])
+    ms = _median_ms(lambda: trainer.train_step(real, next(noises)), xp, steps, warmup)
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
     return {"model": model, "width": width, "batch": batch_size, "device": device, "ms_per_step": round(ms, 2),
             "samples_per_s": round(batch_size / (ms * 1e-3)), "peak_rss_mib": round(peak_rss_mib)}

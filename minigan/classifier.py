@@ -87,11 +87,10 @@ def train_classifier(dataset: str = "mnist", epochs: int = 6, seed: int = 0, bat
     for epoch in range(epochs):
         opt.lr = lr * lr_decay ** epoch
         model.train()
-        order = numpy.random.default_rng((seed, epoch)).permutation(len(train_set))
-        for i in range(steps_per_epoch):
+        epoch_rng = numpy.random.default_rng((seed, epoch))
+        for idx in data.batches(numpy.arange(len(train_set)), batch_size, epoch_rng):   # shuffled indices
             if step >= total:
                 break
-            idx = order[i * batch_size:(i + 1) * batch_size]
             opt.zero_grad()
             loss, dlogits = softmax_cross_entropy(model.forward(train_set.images[idx]), train_set.labels[idx])
             model.backward(dlogits, input_grad=False)

@@ -244,20 +244,7 @@ def get_gan_loss(name: str) -> GANLoss:
     return GAN_LOSSES[name]
 
 
-GENERATOR_LOSSES = {
-    "minimax": generator_loss_minimax,
-    "nonsaturating": generator_loss_nonsaturating,
-}
-
-
-def get_generator_loss(name: str):
-    if name not in GENERATOR_LOSSES:
-        raise ValueError(f"minigan.losses: unknown generator loss {name!r}; expected one of "
-                         f"{sorted(GENERATOR_LOSSES)}")
-    return GENERATOR_LOSSES[name]
-
-
 __all__ = ["softplus", "bce_with_logits", "discriminator_loss", "generator_loss_minimax",
-           "generator_loss_nonsaturating", "get_generator_loss", "lsgan_discriminator_loss", "lsgan_generator_loss",
+           "generator_loss_nonsaturating", "lsgan_discriminator_loss", "lsgan_generator_loss",
            "wgan_critic_loss", "wgan_generator_loss", "hinge_discriminator_loss", "GANLoss", "GAN_LOSSES",
            "get_gan_loss", "softmax_cross_entropy"]

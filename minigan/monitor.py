@@ -17,7 +17,6 @@ import os
 import numpy
 
 from . import metrics
-from .backend import to_device, to_numpy
 from .io import atomic_savefig
 
 DROP = 0.7
@@ -31,16 +30,9 @@ def _read_rows(path: str, up_to_epoch: int) -> list[dict]:
 
 
 def _samples(trainer, n: int):
-    G = trainer.G
-    was_training = G.training
-    G.eval()
+    from .sample import generate
     rng = numpy.random.default_rng((trainer.config.seed, 7, trainer.epoch))
-    out = []
-    for start in range(0, n, 500):
-        z = rng.standard_normal((min(500, n - start), trainer.noise_dim)).astype(numpy.float32)
-        out.append(to_numpy(G.predict(to_device(z, trainer.config.device))))
-    G.train(was_training)
-    return numpy.concatenate(out)
+    return generate(trainer.G, n, trainer.noise_dim, rng, trainer.config.device)
 
 
 def after_epoch(trainer, out: str, log=print) -> dict | None:

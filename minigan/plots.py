@@ -14,6 +14,7 @@ import json
 import os
 
 import matplotlib
+import numpy
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -24,7 +25,6 @@ from .io import atomic_path, atomic_savefig  # noqa: E402
 
 def image_grid(images, columns: int = 8):
     """(N, 1, 28, 28) images in [-1, 1] → one (rows·28, columns·28) array in [0, 1], 2-pixel gaps."""
-    import numpy
     images = numpy.asarray(images)[:, 0]
     n, h, w = images.shape
     rows = -(-n // columns)
@@ -99,7 +99,6 @@ def save_gif(frames: list[str], path: str, seconds_per_frame: float = 0.6):
 
 def moving_average(values, window: int = 50):
     """Mean of the last ``window`` values at each point (fewer at the start)."""
-    import numpy
     cumulative = numpy.cumsum(numpy.insert(numpy.asarray(values, dtype=float), 0, 0.0))
     idx = numpy.arange(1, len(values) + 1)
     start = numpy.maximum(idx - window, 0)

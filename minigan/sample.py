@@ -30,18 +30,25 @@ def load_generator(run: str, device: str = "cpu"):
     return G.eval(), config
 
 
+def generate(G, n: int, noise_dim: int, rng, device: str = "cpu", batch_size: int = 500) -> numpy.ndarray:
+    """``n`` samples of G (in eval mode, restored after) from noise drawn with ``rng``, as NumPy."""
+    was_training = G.training
+    G.eval()
+    chunks = []
+    for start in range(0, n, batch_size):
+        z = rng.standard_normal((min(batch_size, n - start), noise_dim)).astype(numpy.float32)
+        chunks.append(to_numpy(G.predict(to_device(z, device))))
+    G.train(was_training)
+    return numpy.concatenate(chunks)
+
+
 def sample(run: str, n: int, out: str, grid: str | None = None, seed: int = 0, device: str = "cpu",
            batch_size: int = 500) -> numpy.ndarray:
     if n <= 0:
         raise ValueError(f"minigan sample: expected --n > 0, got {n}")
     G, config = load_generator(run, device)
     rng = numpy.random.default_rng(seed)
-    noise_dim = models.NOISE_DIM[config["model"]]
-    chunks = []
-    for start in range(0, n, batch_size):
-        z = rng.standard_normal((min(batch_size, n - start), noise_dim)).astype(numpy.float32)
-        chunks.append(to_numpy(G.predict(to_device(z, device))))
-    generated = numpy.concatenate(chunks)
+    generated = generate(G, n, models.NOISE_DIM[config["model"]], rng, device, batch_size)
     toy = config["model"] == "toy"
     arrays = {"points": generated.astype(numpy.float64)} if toy else {"images": to_uint8(generated)[:, 0]}
     arrays["config"] = numpy.array(json.dumps(config))

@@ -11,27 +11,17 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from . import nn
+from . import models, nn
 from .backend import get_array_module, manual_seed, to_numpy
 from .data import ring, ring_modes
-from .losses import discriminator_loss, get_generator_loss
+from .losses import discriminator_loss, get_gan_loss
 from .optim import Adam
 
 
-def build_toy_gan(noise_dim: int = 2, hidden: int = 64):
-    """G: noise → 2-D point (linear output: the ring has radius 2, outside tanh's range).
-    D: 2-D point → one logit."""
-    generator = nn.Sequential(
-        nn.Dense(noise_dim, hidden), nn.ReLU(),
-        nn.Dense(hidden, hidden), nn.ReLU(),
-        nn.Dense(hidden, 2),
-    )
-    discriminator = nn.Sequential(
-        nn.Dense(2, hidden), nn.LeakyReLU(0.2),
-        nn.Dense(hidden, hidden), nn.LeakyReLU(0.2),
-        nn.Dense(hidden, 1),
-    )
-    return generator, discriminator
+def build_toy_gan():
+    """G: 2-D noise → 64 → 64 → 2-D point, D: point → 64 → 64 → one logit: models.toy at half width
+    (the trainer's toy model, minigan/models.py)."""
+    return models.toy(width=0.5)
 
 
 def gan_step(G, D, opt_g, opt_d, real, noise, generator_loss):
@@ -90,7 +80,7 @@ def train(steps: int = 2000, batch_size: int = 128, loss: str = "nonsaturating",
     G, D = build_toy_gan()
     opt_g = Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
-    generator_loss = get_generator_loss(loss)
+    generator_loss = get_gan_loss(loss).generator
     fixed_noise = rng.standard_normal((1000, 2)).astype(numpy.float32)
     run = ToyRun(G, D, real=ring(1000, rng))
     run.snapshots.append((0, G.predict(fixed_noise)))

@@ -14,6 +14,7 @@ checkpoints that resume bit-identically on the CPU, and pictures in the run fold
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
 import os
@@ -24,6 +25,7 @@ import numpy
 
 from . import checkpoint, losses, models, optim
 from .backend import RNG, get_array_module, manual_seed, set_device, to_device, to_numpy
+from .data import batches
 from .data import mnist as mnist_data
 from .data import toy as toy_data
 from .io import atomic_path
@@ -240,10 +242,8 @@ class Trainer:
     def epoch_batches(self):
         """The rest of the current epoch's batches, in an order fixed by (seed, epoch), so a resumed
         run continues the same permutation at the same place."""
-        order = numpy.random.default_rng((self.config.seed, self.epoch)).permutation(len(self.real))
-        b = self.config.batch_size
-        for i in range(self.position, self.steps_per_epoch):
-            yield self.real[order[i * b:(i + 1) * b]]
+        epoch_rng = numpy.random.default_rng((self.config.seed, self.epoch))
+        return itertools.islice(batches(self.real, self.config.batch_size, epoch_rng), self.position, None)
 
     def next_noise(self, n: int):
         return to_device(self.noise_rng.standard_normal((n, self.noise_dim)).astype(numpy.float32), self.config.device)
