@@ -174,6 +174,39 @@ def check_module(module, x, mode: str = "train", method: str = "elementwise", h:
     return results
 
 
+def check_penalty(kind: str, critic, x, weight: float, name: str, h: float = 1e-4) -> list[CheckResult]:
+    """Check a gradient penalty's gradient with respect to x and every parameter of ``critic``, in float64.
+
+    ``kind`` is "gradient_penalty" (WGAN-GP) or "r1". The analytic side is what
+    :mod:`minigan.penalties` adds into ``.grad`` (through the double backward) and its ∂P/∂x; the
+    numeric side differentiates the penalty's *value*, computed from one forward and one ordinary
+    backward (``penalties.penalty_value``), so it shares no code with the double backward.
+    Critics here have no random layers and no running statistics, so every evaluation is the same
+    function. P is a single number, as for a loss.
+    """
+    from . import penalties
+    xp = get_array_module(x)
+    critic.to(dtype=numpy.float64)
+    x = x.astype(numpy.float64)
+    critic.zero_grad()
+    run = penalties._gradient_penalty if kind == "gradient_penalty" else penalties._r1_penalty
+    _, _, dx = run(critic, x, weight)
+    analytic = [("x", x, xp.zeros_like(x) if dx is None else dx)]
+    analytic += [(pname, p.data, p.grad.copy()) for pname, p in critic.named_parameters()]
+
+    def value():
+        return penalties.penalty_value(critic, x, kind, weight)
+
+    results = [CheckResult(name, wrt, tuple(u.shape), rel_error(numerical_gradient(value, u, h), grad), critic_mode(critic))
+               for wrt, u, grad in analytic]
+    critic.zero_grad()
+    return results
+
+
+def critic_mode(module) -> str:
+    return "train" if module.training else "eval"
+
+
 def check_loss(loss_fn, logits, name: str | None = None, h: float = 1e-3, **kwargs) -> CheckResult:
     """Check the gradient a loss returns against central differences of the value it returns.
 

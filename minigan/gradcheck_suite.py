@@ -17,7 +17,7 @@ import numpy
 
 from . import losses, nn
 from .backend import manual_seed
-from .gradcheck import THRESHOLD, CheckResult, check_loss, check_module
+from .gradcheck import THRESHOLD, CheckResult, check_loss, check_module, check_penalty
 
 
 def normal(shape, seed: int, scale: float = 1.0):
@@ -140,6 +140,81 @@ LAYER_CASES = [
 ]
 
 
+# SpectralNorm rows: the power iteration frozen (u stays put), so every evaluation is one function.
+def _frozen_power_iteration(module):
+    for m in module.modules():
+        if isinstance(m, nn.SpectralNorm):
+            m.power_iteration = False
+    return module
+
+
+LAYER_CASES += [
+    Case("SpectralNorm(Dense 5→4)", _seeded(lambda: (_frozen_power_iteration(nn.SpectralNorm(nn.Dense(5, 4))),
+                                                     normal((3, 5), 50)))),
+    Case("SpectralNorm(Conv2d 2→3 k3 s2 p1)",
+         _seeded(lambda: (_frozen_power_iteration(nn.SpectralNorm(nn.Conv2d(2, 3, 3, stride=2, padding=1))),
+                          normal((2, 2, 5, 5), 51)))),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradient penalties: their gradient through the double backward, for every critic parameter and x.
+# Inputs and seeds are chosen so every LeakyReLU input lies ≥ 0.01 from the kink
+# (tests/test_penalties.py::test_the_penalty_cases_stay_away_from_the_kinks checks it).
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class PenaltyCase:
+    """``build()`` returns (critic, x); ``kind`` is "gradient_penalty" or "r1"."""
+    name: str
+    kind: str
+    build: Callable
+    weight: float
+
+
+def mlp_critic():
+    """The toy model's critic shape, small: Dense → LeakyReLU → Dense → LeakyReLU → Dense."""
+    return nn.Sequential(nn.Dense(3, 8), nn.LeakyReLU(0.2), nn.Dense(8, 6), nn.LeakyReLU(0.2), nn.Dense(6, 1))
+
+
+def smooth_critic():
+    """Tanh and Sigmoid have second derivatives, so ∂P/∂x and the second sweep are not zero."""
+    return nn.Sequential(nn.Dense(3, 6), nn.Tanh(), nn.Dense(6, 5), nn.Sigmoid(), nn.Dense(5, 1))
+
+
+def conv_critic():
+    """The issue's conv critic: Conv2d s2 'same' → LeakyReLU → Conv2d → LeakyReLU → Flatten → Dense."""
+    return nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding="same"), nn.LeakyReLU(0.2),
+                         nn.Conv2d(4, 6, 3, stride=2, padding="same"), nn.LeakyReLU(0.2),
+                         nn.Flatten(), nn.Dense(6 * 2 * 2, 1))
+
+
+def _critic_case(make, shape, seed, init_seed=0, spectral=False):
+    def build():
+        manual_seed(init_seed)
+        critic = make()
+        if spectral:
+            _frozen_power_iteration(nn.spectral_norm_all(critic))
+        return critic, normal(shape, seed)
+    return build
+
+
+PENALTY_CASES = [
+    PenaltyCase("gradient_penalty, MLP critic (LeakyReLU)", "gradient_penalty", _critic_case(mlp_critic, (5, 3), 77, 1), 10.0),
+    PenaltyCase("gradient_penalty, MLP critic (Tanh, Sigmoid)", "gradient_penalty",
+                _critic_case(smooth_critic, (5, 3), 61), 10.0),
+    PenaltyCase("gradient_penalty, conv critic", "gradient_penalty", _critic_case(conv_critic, (2, 1, 7, 7), 73, 7), 10.0),
+    PenaltyCase("gradient_penalty, spectral-norm conv critic", "gradient_penalty",
+                _critic_case(conv_critic, (2, 1, 7, 7), 73, 7, spectral=True), 10.0),
+    PenaltyCase("r1_penalty, MLP critic (Tanh, Sigmoid)", "r1", _critic_case(smooth_critic, (5, 3), 64), 2.0),
+    PenaltyCase("r1_penalty, conv critic", "r1", _critic_case(conv_critic, (2, 1, 7, 7), 81, 5), 2.0),
+]
+
+
+def run_penalty_case(case: PenaltyCase) -> list[CheckResult]:
+    critic, x = case.build()
+    return check_penalty(case.kind, critic, x, case.weight, case.name)
+
+
 def _pick(result, which: int):
     """(value, d_real, d_fake) -> (value, d_real) or (value, d_fake)."""
     return result[0], result[which]
@@ -201,6 +276,8 @@ def run_all() -> list[CheckResult]:
         results += run_layer_case(case)
     for name, fn, logits in LOSS_CASES:
         results.append(run_loss_case(name, fn, logits))
+    for case in PENALTY_CASES:
+        results += run_penalty_case(case)
     return results
 
 

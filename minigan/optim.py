@@ -1,4 +1,4 @@
-"""Optimizers: SGD (with momentum and Nesterov) and Adam, each with L2 and L1 regularization.
+"""Optimizers: SGD (with momentum and Nesterov), Adam and RMSProp, each with L2 and L1 regularization.
 
 An optimizer holds a list of :class:`~minigan.nn.Parameter` and, in ``step()``, changes each
 ``p.data`` in place from ``p.grad``. It never zeroes gradients by itself: call ``zero_grad()``
@@ -10,7 +10,7 @@ Regularization is added to the gradient before the update (coupled, as in PyTorc
     g ← g + weight_decay · θ        (L2: the gradient of ½·weight_decay·‖θ‖²)
     g ← g + l1 · sign(θ)            (L1: a subgradient of l1·‖θ‖₁)
 
-The Adam update is derived in docs/backward/adam.md; tests in tests/test_optim.py.
+The Adam and RMSProp updates are explained in docs/backward/adam.md; tests in tests/test_optim.py.
 """
 from __future__ import annotations
 
@@ -184,3 +184,36 @@ class Adam(Optimizer):
         if buf is None or buf.shape != p.data.shape or buf.dtype != p.data.dtype:
             buf = self._buffers[i] = get_array_module(p.data).empty_like(p.data)
         return buf
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton 2012), PyTorch's convention (no centering, no momentum):
+
+        v ← α·v + (1 − α)·g²            a running mean of g² per parameter
+        θ ← θ − lr · g / (√v + ε)
+
+    Adam without the first moment and without bias correction. The WGAN paper (Arjovsky et al.
+    2017) trains both networks with RMSProp at lr 5e-5, and reports that momentum-based optimizers
+    such as Adam made training with weight clipping unstable.
+    """
+
+    slot_names = ("square_avg",)
+
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, l1: float = 0.0):
+        super().__init__(params, lr, weight_decay, l1)
+        if not 0 <= alpha < 1:
+            raise ValueError(f"RMSProp: expected 0 <= alpha < 1, got {alpha!r}")
+        if not eps > 0:
+            raise ValueError(f"RMSProp: expected eps > 0, got {eps!r}")
+        self.alpha, self.eps = float(alpha), float(eps)
+
+    def hyperparameters(self):
+        return {**super().hyperparameters(), "alpha": self.alpha, "eps": self.eps}
+
+    def _update(self, i, p, g):
+        xp = get_array_module(p.data)
+        v = self.slots["square_avg"][i]
+        v *= self.alpha
+        v += (1 - self.alpha) * (g * g)            # v = α·v + (1 − α)·g²
+        p.data -= self.lr * g / (xp.sqrt(v) + self.eps)

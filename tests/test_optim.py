@@ -80,7 +80,8 @@ def test_converges_on_a_quadratic(make):
 
 
 @pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
-                                  lambda ps: optim.Adam(ps, lr=0.01, betas=(0.5, 0.999))], ids=["sgd", "adam"])
+                                  lambda ps: optim.Adam(ps, lr=0.01, betas=(0.5, 0.999)),
+                                  lambda ps: optim.RMSProp(ps, lr=0.01)], ids=["sgd", "adam", "rmsprop"])
 def test_state_dict_resumes_bit_identically(make):
     def run(opt, p, steps, start):
         for s in range(start, start + steps):
@@ -100,6 +101,38 @@ def test_state_dict_resumes_bit_identically(make):
     opt_b.load_state_dict(saved_state)
     run(opt_b, p_b, 10, 10)
     assert numpy.array_equal(p_b.data, p_straight.data)
+
+
+def test_rmsprop_converges_on_a_quadratic_to_within_its_step_size():
+    """g/√v stays near ±1 as g shrinks (v shrinks with it), so near the minimum RMSProp keeps
+    stepping about lr: it settles within a few lr of it, not at it."""
+    rng = numpy.random.default_rng(0)
+    a = rng.standard_normal((5, 5))
+    A = a @ a.T / 5 + numpy.eye(5)
+    c = rng.standard_normal(5)
+    p = nn.Parameter(numpy.zeros(5), "theta")
+    opt = optim.RMSProp([p], lr=1e-3)
+    for _ in range(4000):
+        opt.zero_grad()
+        p.grad += A @ (p.data - c)
+        opt.step()
+    numpy.testing.assert_allclose(p.data, c, atol=5e-3)
+
+
+def test_rmsprop_first_two_steps_by_hand():
+    lr, alpha, eps = 0.01, 0.99, 1e-8
+    p = param([0.5], [0.2])
+    opt = optim.RMSProp([p], lr=lr, alpha=alpha, eps=eps)
+    opt.step()
+    v1 = (1 - alpha) * 0.2 ** 2                          # 4e-4
+    theta1 = 0.5 - lr * 0.2 / (math.sqrt(v1) + eps)      # 0.5 − 0.01·0.2/0.02 = 0.4
+    assert p.data[0] == pytest.approx(theta1, rel=1e-12)
+    p.grad[...] = -0.1
+    opt.step()
+    v2 = alpha * v1 + (1 - alpha) * 0.01
+    assert p.data[0] == pytest.approx(theta1 + lr * 0.1 / (math.sqrt(v2) + eps), rel=1e-12)
+    with pytest.raises(ValueError, match="expected 0 <= alpha < 1"):
+        optim.RMSProp([p], alpha=1.0)
 
 
 def test_load_state_dict_refuses_a_state_of_another_shape():

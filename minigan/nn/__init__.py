@@ -8,7 +8,8 @@ from .dropout import Dropout
 from .module import Module, Parameter, inference
 from .reshape import Flatten, Reshape
 from .sequential import Sequential
+from .spectral_norm import SpectralNorm, spectral_norm_all
 
 __all__ = ["Module", "Parameter", "inference", "Dense", "Conv2d", "ConvTranspose2d", "BatchNorm1d",
            "BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Flatten", "Reshape",
-           "Sequential"]
+           "Sequential", "SpectralNorm", "spectral_norm_all"]

@@ -1,7 +1,8 @@
 """Elementwise activations: ReLU, LeakyReLU, Sigmoid, Tanh.
 
 Each backward multiplies the upstream gradient by the local derivative f'(x), elementwise.
-Derivations: docs/backward/activations.md
+Derivations: docs/backward/activations.md; double backwards (for gradient penalties):
+docs/backward/double-backward.md#activations
 Gradient checks: tests/test_gradcheck.py; forward references: tests/test_layers.py
 
 Shapes: any; y and dx have the shape of x. None of them changes its input in place.
@@ -29,6 +30,9 @@ class ReLU(Module):
     def _backward(self, dy, positive):
         return dy * positive
 
+    def _double_backward(self, ddx, dy, positive):
+        return ddx * positive, None              # f'' = 0 away from the kink: nothing flows to x
+
 
 class LeakyReLU(Module):
     """y = x for x > 0, a·x otherwise; dy/dx = 1 or a. The DCGAN uses a = 0.2 (Keras' default is 0.3)."""
@@ -51,6 +55,9 @@ class LeakyReLU(Module):
     def _backward(self, dy, slope):
         return dy * slope
 
+    def _double_backward(self, ddx, dy, slope):
+        return ddx * slope, None                 # f'' = 0 away from the kink: nothing flows to x
+
 
 class Sigmoid(Module):
     """y = σ(x); dy/dx = y (1 − y). The backward reuses y, so the cache is the output."""
@@ -62,6 +69,10 @@ class Sigmoid(Module):
     def _backward(self, dy, y):
         return dy * y * (1 - y)
 
+    def _double_backward(self, ddx, dy, y):
+        slope = y * (1 - y)                      # σ'(x)
+        return ddx * slope, ddx * dy * slope * (1 - 2 * y)   # σ''(x) = σ'(x)(1 − 2σ(x))
+
 
 class Tanh(Module):
     """y = tanh(x); dy/dx = 1 − y². The generator's output layer: images live in [-1, 1]."""
@@ -72,3 +83,7 @@ class Tanh(Module):
 
     def _backward(self, dy, y):
         return dy * (1 - y * y)
+
+    def _double_backward(self, ddx, dy, y):
+        slope = 1 - y * y                        # tanh'(x)
+        return ddx * slope, -2 * ddx * dy * y * slope         # tanh''(x) = −2 tanh(x)(1 − tanh²(x))

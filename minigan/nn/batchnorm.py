@@ -110,6 +110,25 @@ class _BatchNorm(Module):
         m = dy.size // dy.shape[1]
         return self._broadcast(scale / m) * (m * dy - self._broadcast(d_beta) - x_hat * self._broadcast(d_gamma))
 
+    def double_backward_unsupported(self):
+        if self.training:
+            return (f"{self} in training mode: it normalizes with the batch's own mean and variance, so "
+                    "each sample's output depends on every other sample and ∂D(x̂_n)/∂x̂_n is no longer the "
+                    "gradient of one sample's score; a per-sample gradient penalty is then taken on the wrong "
+                    "function. The WGAN-GP paper drops batch normalization from the critic for this reason "
+                    "(Gulrajani et al. 2017, section 4). Build the critic without BatchNorm (spectral "
+                    "normalization, nn.SpectralNorm, is the usual replacement)")
+        return None
+
+    def _double_backward(self, ddx, dy, cache):
+        # Eval mode only (training mode is refused above): dx = dy·γ·inv_std, linear in dy and γ.
+        x_hat, inv_std, _ = cache
+        if self.gamma is None:
+            return ddx * self._broadcast(inv_std), None
+        if self.gamma.requires_grad:
+            self.gamma.grad += (ddx * dy).sum(axis=self.axes) * inv_std   # (F,)
+        return ddx * self._broadcast(self.gamma.data * inv_std), None
+
 
 class BatchNorm1d(_BatchNorm):
     """BatchNorm1d(num_features): x (N, F) → y (N, F). Parameters ``gamma``, ``beta`` (F,)."""

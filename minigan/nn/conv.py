@@ -13,6 +13,12 @@ Backward (docs/convolution.md derives it):
     dcols  = dy_mat @ W_matᵀ      (N·Ho·Wo, kh·kw·C)
     dx     = col2im(dcols)        the adjoint of im2col: a transposed convolution of dy
 
+Double backward (for gradient penalties; docs/backward/double-backward.md#conv2d): dx is linear
+in dy and W, so with ddcols = im2col(ddx_pad),
+
+    ddy_mat = ddcols @ W_mat      (the forward, without bias, applied to ddx)
+    dW_mat += ddcolsᵀ @ dy_mat    (the weight gradient, with ddx in the place of x)
+
 Proof: `minigan gradcheck` rows "Conv2d …"; the loop reference in tests/test_conv.py.
 """
 from __future__ import annotations
@@ -95,18 +101,30 @@ class Conv2d(ConvLayer):
         f, c, kh, kw = self.weight.data.shape
         return self.weight.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, f)   # (kh·kw·C, F)
 
-    def _forward(self, x):
+    def _columns(self, x):
+        """im2col of the zero-padded x (N, C, H, W): (cols (N·Ho·Wo, kh·kw·C), canvas shape, pads, (Ho, Wo))."""
         n, c, h, w = x.shape
         (ph, pw), (ho, wo) = self.geometry(h, w)
         x_nhwc = x.transpose(0, 2, 3, 1)                                  # (N, H, W, C), free for our own outputs
         canvas = place_on_canvas(x_nhwc, (h + sum(ph), w + sum(pw)), (ph[0], pw[0]))   # zero padding
         cols = im2col(canvas, self.kernel_size, self.stride, (ho, wo))      # (N·Ho·Wo, kh·kw·C)
+        return cols, canvas.shape, (ph, pw), (ho, wo)
+
+    def _forward(self, x):
+        n, c, h, w = x.shape
+        cols, canvas_shape, (ph, pw), (ho, wo) = self._columns(x)
         out = cols @ self._weight_matrix()                                # (N·Ho·Wo, F)
         if self.bias is not None:
             out += self.bias.data
         y = out.reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)   # NCHW view of NHWC memory
         # Storing cols costs memory (kh·kw times the input) but saves a second gather in backward.
-        return y, (cols, canvas.shape, (h, w), (ph, pw), (ho, wo))
+        return y, (cols, canvas_shape, (h, w), (ph, pw), (ho, wo))
+
+    def _add_weight_grad(self, cols, dy_mat):
+        """weight.grad += colsᵀ @ dy_mat, reshaped from (kh·kw·C, F) to (F, C, kh, kw)."""
+        f, c, kh, kw = self.weight.data.shape
+        dw_mat = cols.T @ dy_mat                                           # (kh·kw·C, F)
+        self.weight.grad += dw_mat.reshape(kh, kw, c, f).transpose(3, 2, 0, 1)
 
     skips_input_grad = True
 
@@ -115,9 +133,7 @@ class Conv2d(ConvLayer):
         xp = get_array_module(dy)
         dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)  # (N·Ho·Wo, F)
         if self.weight.requires_grad:
-            f, c, kh, kw = self.weight.data.shape
-            dw_mat = cols.T @ dy_mat                                       # (kh·kw·C, F)
-            self.weight.grad += dw_mat.reshape(kh, kw, c, f).transpose(3, 2, 0, 1)
+            self._add_weight_grad(cols, dy_mat)
         if self.bias is not None and self.bias.requires_grad:
             self.bias.grad += dy_mat.sum(axis=0)
         if not input_grad:
@@ -127,3 +143,13 @@ class Conv2d(ConvLayer):
         dcanvas = col2im(dcols, canvas_shape, self.kernel_size, self.stride, (ho, wo))
         dx = dcanvas[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w, :]              # drop the padding's gradient
         return dx.transpose(0, 3, 1, 2)
+
+    def _double_backward(self, ddx, dy, cache):
+        # dx = crop(col2im(dy_mat @ W_matᵀ)): linear in dy and W, independent of x. The adjoint of
+        # crop-then-col2im is pad-then-im2col, so ddx goes through the forward's own im2col.
+        ddcols, _, _, (ho, wo) = self._columns(ddx)                       # (N·Ho·Wo, kh·kw·C)
+        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)  # (N·Ho·Wo, F)
+        if self.weight.requires_grad:
+            self._add_weight_grad(ddcols, dy_mat)
+        ddy = ddcols @ self._weight_matrix()                              # (N·Ho·Wo, F): the forward, no bias
+        return ddy.reshape(ddx.shape[0], ho, wo, self.out_channels).transpose(0, 3, 1, 2), None

@@ -1,6 +1,7 @@
 """Dense (fully connected) layer: y = x W + b.
 
-Derivation of the backward pass: docs/backward/dense.md
+Derivation of the backward pass: docs/backward/dense.md; of the double backward (for gradient
+penalties): docs/backward/double-backward.md#dense
 Gradient check: tests/test_gradcheck.py (rows "Dense ..."); forward reference: tests/test_layers.py
 """
 from __future__ import annotations
@@ -56,3 +57,9 @@ class Dense(Module):
         if not input_grad:
             return None
         return dy @ self.weight.data.T                 # (N, out) @ (out, in) -> (N, in)
+
+    def _double_backward(self, ddx, dy, x):
+        # The backward dx = dy Wᵀ is linear in dy and in W, and does not involve x or b.
+        if self.weight.requires_grad:
+            self.weight.grad += ddx.T @ dy             # (in, N) @ (N, out) -> (in, out)
+        return ddx @ self.weight.data, None            # ddy: the forward without its bias, (N, out)

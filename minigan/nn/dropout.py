@@ -41,3 +41,15 @@ class Dropout(Module):
 
     def _backward(self, dy, scaled_mask):
         return dy if scaled_mask is None else dy * scaled_mask
+
+    def double_backward_unsupported(self):
+        if self.training and self.p > 0:
+            return (f"{self} in training mode: a gradient penalty constrains ‖∂D(x)/∂x‖ of the critic, "
+                    "and with dropout every call is a differently thinned network, so the penalty would "
+                    "hold a random sub-network to it, not the critic (the WGAN-GP critic has no dropout, "
+                    "Gulrajani et al. 2017). Build the critic without Dropout (minigan train --model dcgan: "
+                    "--dropout 0)")
+        return None
+
+    def _double_backward(self, ddx, dy, scaled_mask):
+        return ddx if scaled_mask is None else ddx * scaled_mask, None   # eval: the identity

@@ -22,6 +22,12 @@ previous forward still waits for its ``backward``, and ``backward`` refuses to r
 forward. Both raise :class:`~minigan.checks.CallOrderError` saying what to do. ``clear_cache()``
 drops a pending cache on purpose, and ``predict`` (or ``with inference():``) stores none.
 
+**The double backward.** A gradient penalty (WGAN-GP, R1) is a function of the *input gradient*
+g = backward(dy), so its gradient with respect to θ runs back through the backward pass itself.
+``backward(dy, keep_for_double_backward=True)`` keeps the forward cache and dy; then
+``double_backward(ddx)`` takes ddx = ∂P/∂g and adds ∂P/∂θ into every ``.grad``. A subclass writes
+``_double_backward(ddx, dy, cache) -> (ddy, dx_second)``. Derivation: docs/backward/double-backward.md.
+
 **Frozen parameters.** The generator step backpropagates *through* D into G, but must not change
 D. ``with D.frozen(): dfake = D.backward(dlogits)`` computes the input gradient and leaves D's
 ``.grad`` untouched (it also skips the work of computing them). See docs/module-api.md.
@@ -93,9 +99,14 @@ class Module:
     # Sequential). Elementwise layers compute it anyway: it is as cheap as checking.
     skips_input_grad = False
 
+    # Containers (Sequential, SpectralNorm) pass ``keep_for_double_backward`` on to their layers
+    # instead of keeping a (cache, dy) pair of their own.
+    is_container = False
+
     def __init__(self):
         self.training = True
         self._pending = None       # (cache, y.shape) of the forward that waits for its backward
+        self._double = None        # what the double backward needs: see backward() and double_backward()
         self._buffer_names = []    # running statistics: saved with the model, never optimized
 
     # ---- the math (subclasses) -----------------------------------------------------------
@@ -104,6 +115,29 @@ class Module:
 
     def _backward(self, dy, cache):
         raise NotImplementedError
+
+    def _double_backward(self, ddx, dy, cache):
+        """The backward of the backward, for a layer whose backward is dx = B(dy, x; θ).
+
+        Given ddx = ∂P/∂dx for some scalar P, return (ddy, dx_second):
+
+            ddy       = ∂P/∂dy = (∂B/∂dy)ᵀ ddx     B is linear in dy: this is the layer's
+                                                  *linearized forward* applied to ddx
+            dx_second = (∂B/∂x)ᵀ ddx              None where B does not depend on x (Dense,
+                                                  convolutions, piecewise-linear activations)
+
+        and add (∂B/∂θ)ᵀ ddx into each parameter's ``.grad``. Layers that cannot have one say why
+        in :meth:`double_backward_unsupported`.
+        """
+        raise NotImplementedError(f"{self}: no double backward is written for this layer")
+
+    def double_backward_unsupported(self) -> str | None:
+        """None when this layer (in its current mode) has a double backward, else the reason why not."""
+        if type(self)._double_backward is Module._double_backward:
+            return (f"{self} has no double backward (the backward of its backward, which a gradient "
+                    "penalty needs); critics can be built from Dense, Conv2d, ReLU, LeakyReLU, Tanh, "
+                    "Sigmoid, Flatten, Reshape, SpectralNorm and Sequential")
+        return None
 
     def check_input(self, x):
         """Validate ``x`` before ``_forward``; layers extend this with their shape rules."""
@@ -135,12 +169,15 @@ class Module:
         self._pending = (cache, tuple(y.shape))
         return y
 
-    def backward(self, dy, input_grad: bool = True):
+    def backward(self, dy, input_grad: bool = True, keep_for_double_backward: bool = False):
         """Return dL/dx for the pending forward and add dL/dθ into each parameter's ``.grad``.
 
         ``input_grad=False`` says the caller has no use for dL/dx (x is data: real images, or
         noise); layers that can then skip that work (a whole matrix product, and col2im for a
         conv) and return None.
+
+        ``keep_for_double_backward=True`` keeps the forward's cache and ``dy`` so that
+        :meth:`double_backward` can differentiate the dx this call returns (a gradient penalty).
         """
         if self._pending is None:
             raise CallOrderError(
@@ -151,10 +188,76 @@ class Module:
         if tuple(dy.shape) != y_shape:
             raise ValueError(f"{self}.backward: expected dy of shape {y_shape} (the shape forward "
                              f"returned), got {describe(dy)}")
+        if keep_for_double_backward:
+            if not input_grad:
+                raise ValueError(f"{self}.backward: keep_for_double_backward=True differentiates the input "
+                                 "gradient, so it needs input_grad=True")
+            self.check_double_backward()
         self._pending = None
-        if self.skips_input_grad:
-            return self._backward(dy, cache, input_grad=input_grad)
-        return self._backward(dy, cache)
+        if self.is_container:
+            return self._backward(dy, cache, input_grad=input_grad, keep_for_double_backward=keep_for_double_backward)
+        dx = self._backward(dy, cache, input_grad=input_grad) if self.skips_input_grad else self._backward(dy, cache)
+        if keep_for_double_backward:
+            self._double = ("kept", cache, dy, tuple(dx.shape))
+        return dx
+
+    # ---- the double backward ---------------------------------------------------------------
+    def double_backward_problem(self) -> str | None:
+        """Why the first layer inside this module that has no double backward has none; None if all have one."""
+        for m in self.modules():
+            reason = m.double_backward_unsupported()
+            if reason is not None:
+                return reason
+        return None
+
+    def check_double_backward(self):
+        """Raise ValueError naming the first layer (in this module) that has no double backward, and why."""
+        reason = self.double_backward_problem()
+        if reason is not None:
+            raise ValueError(f"{type(self).__name__}.double_backward: cannot differentiate the input "
+                             f"gradient: {reason}")
+
+    def double_backward(self, ddx):
+        """Differentiate the input gradient g that ``backward(dy, keep_for_double_backward=True)`` returned.
+
+        ``ddx`` = ∂P/∂g for a scalar P (a gradient penalty). Adds ∂P/∂θ into every parameter's
+        ``.grad`` and returns ∂P/∂x (x: the forward's input), or None when it is zero (a
+        piecewise-linear network's input gradient does not change with x). dy is a constant here.
+
+        It runs in two sweeps (docs/backward/double-backward.md): *up* through the layers
+        (:meth:`double_backward_up`, the backward's own chain reversed) and then *down*
+        (:meth:`double_backward_down`, an ordinary backward that collects what the activations'
+        dependence on x and θ contributes).
+        """
+        self.double_backward_up(ddx)
+        return self.double_backward_down(None)
+
+    def double_backward_up(self, ddx):
+        """First sweep: ddx = ∂P/∂(this layer's dx) → ∂P/∂(this layer's dy). Adds (∂B/∂θ)ᵀ ddx into ``.grad``."""
+        kept = self._double
+        if kept is None or kept[0] != "kept":
+            raise CallOrderError(f"{self}.double_backward: no backward was kept for it; call "
+                                 "forward(x), then backward(dy, keep_for_double_backward=True), then double_backward")
+        _, cache, dy, dx_shape = kept
+        check_float_array(Site(self, "double_backward"), ddx, "ddx")
+        if tuple(ddx.shape) != dx_shape:
+            raise ValueError(f"{self}.double_backward: expected ddx of shape {dx_shape} (the shape backward "
+                             f"returned), got {describe(ddx)}")
+        ddy, dx_second = self._double_backward(ddx, dy, cache)
+        self._double = ("up", cache, dx_second)
+        return ddy
+
+    def double_backward_down(self, dout):
+        """Second sweep: dout = ∂P/∂y (None: zero) → ∂P/∂x (None: zero), adding (∂f/∂θ)ᵀ dout into ``.grad``."""
+        kept = self._double
+        if kept is None or kept[0] != "up":
+            raise CallOrderError(f"{self}.double_backward_down: double_backward_up has not run")
+        _, cache, dx = kept
+        self._double = None
+        if dout is not None:
+            d = self._backward(dout, cache, input_grad=True) if self.skips_input_grad else self._backward(dout, cache)
+            dx = d if dx is None else dx + d
+        return dx
 
     def predict(self, x):
         """Forward for inference: stores nothing, so no backward can follow."""
@@ -165,9 +268,10 @@ class Module:
         return self.forward(x)
 
     def clear_cache(self):
-        """Drop the pending caches of this module and every sub-module."""
+        """Drop the pending caches (and kept backwards) of this module and every sub-module."""
         for m in self.modules():
             m._pending = None
+            m._double = None
 
     # ---- structure ---------------------------------------------------------------------------
     def children(self) -> list["Module"]:
@@ -236,6 +340,7 @@ class Module:
         """Move parameters and buffers to ``device`` and/or cast them to ``dtype``; gradients are reset."""
         for m in self.modules():
             m._pending = None
+            m._double = None
             for p in m.own_parameters():
                 p.data = _convert(p.data, device, dtype)
                 p.grad = get_array_module(p.data).zeros_like(p.data)

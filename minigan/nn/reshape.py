@@ -26,6 +26,9 @@ class Flatten(Module):
     def _backward(self, dy, x_shape):
         return dy.reshape(x_shape)
 
+    def _double_backward(self, ddx, dy, x_shape):
+        return ddx.reshape(dy.shape), None
+
 
 class Reshape(Module):
     """(N, F) -> (N, *shape); the generator uses it to turn a dense output into (N, C, H, W)."""
@@ -49,3 +52,6 @@ class Reshape(Module):
 
     def _backward(self, dy, x_shape):
         return dy.reshape(x_shape)
+
+    def _double_backward(self, ddx, dy, x_shape):
+        return ddx.reshape(dy.shape), None

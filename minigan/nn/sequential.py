@@ -2,6 +2,10 @@
 
 Each layer keeps its own pending cache, so the chain rule here is just a loop:
 dL/dx_i = layer_i.backward(dL/dx_{i+1}).
+
+The double backward is two loops: *up* from the first layer to the last (the backward ran from
+the last to the first, so its own backward runs the other way), then *down* again, an ordinary
+backward of what the activations' dependence on x contributed (docs/backward/double-backward.md).
 """
 from __future__ import annotations
 
@@ -41,8 +45,9 @@ class Sequential(Module):
         return x, None
 
     skips_input_grad = True
+    is_container = True
 
-    def _backward(self, dy, cache, input_grad=True):
+    def _backward(self, dy, cache, input_grad=True, keep_for_double_backward=False):
         # Without input_grad, gradients are needed only down to the first layer with parameters;
         # the parameter-free layers before it (a Flatten, say) just drop their caches.
         first = 0 if input_grad else next((i for i, l in enumerate(self.layers) if l.parameters()), len(self.layers))
@@ -50,8 +55,22 @@ class Sequential(Module):
             if i < first:
                 self.layers[i].clear_cache()
             else:
-                dy = self.layers[i].backward(dy, input_grad=input_grad or i > first)
+                dy = self.layers[i].backward(dy, input_grad=input_grad or i > first,
+                                             keep_for_double_backward=keep_for_double_backward)
         return dy if input_grad else None
+
+    def double_backward_unsupported(self):
+        return None   # a chain of layers has one when each layer has one (check_double_backward asks each)
+
+    def double_backward_up(self, ddx):
+        for layer in self.layers:            # first to last: the reverse of the backward's order
+            ddx = layer.double_backward_up(ddx)
+        return ddx
+
+    def double_backward_down(self, dout):
+        for layer in reversed(self.layers):  # last to first: an ordinary backward
+            dout = layer.double_backward_down(dout)
+        return dout
 
     def __repr__(self):
         inner = "".join(f"\n  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
