@@ -1,7 +1,10 @@
 """Benchmarks: scripts that print numbers (never timed tests).
 
 ``minigan bench train`` times the full training step of the mlp, dcgan and dcgan --width 0.25
-models at batch 64 and prints one JSON object per configuration.
+models at batch 64 and prints one JSON object per configuration. ``--loss wgan-gp`` times the
+WGAN-GP step instead and, beside it, the plain WGAN step of the same critic (no dropout), so the
+cost of the gradient penalty's double backward reads as one ratio. Losses with n_critic > 1 are
+timed over whole cycles of n_critic steps (n_critic D updates and one G update), divided by n_critic.
 
 ``minigan bench layers`` times forward and backward of the DCGAN's conv, conv-transpose and
 BatchNorm layers (the TensorFlow tutorial's architecture, ../shared/BASELINES.md) at batch 64, and
@@ -176,25 +179,41 @@ def main_layers(args) -> int:
 DEFAULT_TRAIN_CONFIGS = [("mlp", 1.0), ("dcgan", 1.0), ("dcgan", 0.25)]
 
 
-def bench_train_one(model: str, width: float, batch_size: int, device: str, steps: int, warmup: int = 5) -> dict:
-    """Median ms of ``Trainer.train_step`` (G forward, D on real and fake, both backward passes,
-    both Adam steps, float32) on synthetic data, after ``warmup`` steps."""
-    import resource
-
+def _ms_per_train_step(model, width, batch_size, device, steps, warmup, loss, **fields) -> float:
     from .backend import to_device
     from .train import Trainer, TrainConfig
     dataset = "ring" if model == "toy" else "mnist"
-    config = TrainConfig(model=model, dataset=dataset, width=width, batch_size=batch_size, device=device, out="")
+    config = TrainConfig(model=model, dataset=dataset, width=width, batch_size=batch_size, device=device, out="",
+                         loss=loss, **fields)
     shape = (batch_size * 4, 2) if model == "toy" else (batch_size * 4, 1, 28, 28)
     real_data = numpy.random.default_rng(0).uniform(-1, 1, shape).astype(numpy.float32)
     trainer = Trainer(config, real_data=real_data)
-    xp = xp_for(device)
     real = to_device(real_data[:batch_size], device)
     noises = itertools.cycle([trainer.next_noise(batch_size) for _ in range(4)])
-    ms = _median_ms(lambda: trainer.train_step(real, next(noises)), xp, steps, warmup)
+    cycle = config.n_critic                          # n_critic D steps and one G step
+
+    def steps_of_one_cycle():
+        for _ in range(cycle):
+            trainer.train_step(real, next(noises))
+    return _median_ms(steps_of_one_cycle, xp_for(device), max(1, steps // cycle), max(1, warmup // cycle)) / cycle
+
+
+def bench_train_one(model: str, width: float, batch_size: int, device: str, steps: int, warmup: int = 5,
+                    loss: str = "nonsaturating") -> dict:
+    """Median ms of ``Trainer.train_step`` (G forward, D on real and fake, both backward passes,
+    both optimizer steps, float32) on synthetic data, after ``warmup`` steps."""
+    import resource
+    ms = _ms_per_train_step(model, width, batch_size, device, steps, warmup, loss)
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
-    return {"model": model, "width": width, "batch": batch_size, "device": device, "ms_per_step": round(ms, 2),
-            "samples_per_s": round(batch_size / (ms * 1e-3)), "peak_rss_mib": round(peak_rss_mib)}
+    row = {"model": model, "width": width, "batch": batch_size, "device": device, "ms_per_step": round(ms, 2),
+           "samples_per_s": round(batch_size / (ms * 1e-3)), "peak_rss_mib": round(peak_rss_mib)}
+    if loss != "nonsaturating":
+        row = {"model": model, "loss": loss, **{k: v for k, v in row.items() if k != "model"}}
+    if loss == "wgan-gp":       # the same critic (WGAN-GP's preset has no dropout) under plain WGAN
+        wgan = _ms_per_train_step(model, width, batch_size, device, steps, warmup, "wgan", dropout=0.0)
+        row["wgan_same_critic_ms_per_step"] = round(wgan, 2)
+        row["ratio_to_wgan"] = round(ms / wgan, 2)
+    return row
 
 
 def main_train(args) -> int:
@@ -205,12 +224,13 @@ def main_train(args) -> int:
     else:
         configs = DEFAULT_TRAIN_CONFIGS
     if len(configs) == 1 and args.in_process:
-        print(json.dumps(bench_train_one(configs[0][0], configs[0][1], args.batch_size, args.device, args.steps)))
+        print(json.dumps(bench_train_one(configs[0][0], configs[0][1], args.batch_size, args.device, args.steps,
+                                         loss=args.loss)))
         return 0
     for model, width in configs:
         cmd = [sys.executable, "-m", "minigan", "bench", "train", "--model", model, "--width", str(width),
                "--batch-size", str(args.batch_size), "--device", args.device, "--steps", str(args.steps),
-               "--in-process"]
+               "--loss", args.loss, "--in-process"]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)

@@ -45,15 +45,20 @@ def _cmd_gradcheck(args) -> int:
 def _cmd_train(args) -> int:
     from .train import TrainConfig, train
 
-    lr_default, beta1_default = (1e-4, 0.9) if args.adam == "tf" else (2e-4, 0.5)
+    # Flags left out stay None, and TrainConfig fills them from the loss's preset (train.LOSS_PRESETS).
+    lr_preset, beta1_preset = {"tf": (1e-4, 0.9), "dcgan": (2e-4, 0.5), None: (None, None)}[args.adam]
+    if args.adam is not None and args.optimizer not in (None, "adam"):
+        raise ValueError(f"--adam {args.adam} is an Adam preset, but --optimizer {args.optimizer} was given")
     config = TrainConfig(
         model=args.model, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, loss=args.loss,
-        out=args.out, width=args.width, device=args.device, seed=args.seed, optimizer=args.optimizer,
-        lr_g=args.lr_g if args.lr_g is not None else lr_default,
-        lr_d=args.lr_d if args.lr_d is not None else lr_default,
-        beta1=args.beta1 if args.beta1 is not None else beta1_default, beta2=args.beta2,
-        n_critic=args.n_critic if args.n_critic is not None else (5 if args.loss == "wgan" else 1),
-        label_smoothing=args.label_smoothing, clip=args.clip, classes=args.classes, data_path=args.data,
+        out=args.out, width=args.width, device=args.device, seed=args.seed,
+        optimizer="adam" if args.adam is not None else args.optimizer,
+        lr_g=args.lr_g if args.lr_g is not None else lr_preset,
+        lr_d=args.lr_d if args.lr_d is not None else lr_preset,
+        beta1=args.beta1 if args.beta1 is not None else beta1_preset, beta2=args.beta2,
+        n_critic=args.n_critic, label_smoothing=args.label_smoothing, clip=args.clip,
+        gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
+        classes=args.classes, data_path=args.data,
         max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n)
     train(config, resume=args.resume, progress=not args.quiet)
     print(f"pictures: {os.path.join(args.out, 'samples.gif')}, {os.path.join(args.out, 'losses.png')}, "
@@ -115,8 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="training data; ring and grid are 2-D mixtures for --model toy (default: mnist)")
     tr.add_argument("--epochs", type=_positive_int, default=10, help="passes over the data (default: 10)")
     tr.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default: 64)")
-    tr.add_argument("--loss", choices=("nonsaturating", "minimax", "lsgan", "wgan", "hinge"), default="nonsaturating",
-                    help="GAN loss (default: nonsaturating)")
+    tr.add_argument("--loss", choices=("nonsaturating", "minimax", "lsgan", "wgan", "wgan-gp", "hinge"),
+                    default="nonsaturating", help="GAN loss (default: nonsaturating). wgan and wgan-gp bring their "
+                    "papers' settings, which flags override: wgan = RMSProp 5e-5, n_critic 5, clipping 0.01; "
+                    "wgan-gp = Adam 1e-4, betas (0, 0.9), n_critic 5, gradient penalty 10, no dropout in D")
     tr.add_argument("--out", default="runs/run", help="run folder (default: runs/run)")
     tr.add_argument("--width", type=_positive_float, default=1.0, help="multiplier of every hidden width, "
                     "e.g. 0.25 for a laptop-sized DCGAN (default: 1)")
@@ -124,18 +131,28 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run on the "
                     "CPU (default: 0)")
     tr.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
-    tr.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="optimizer of both networks")
-    tr.add_argument("--adam", choices=("dcgan", "tf"), default="dcgan", help="Adam preset: dcgan = lr 2e-4, "
-                    "beta1 0.5 (the DCGAN paper, default); tf = lr 1e-4, beta1 0.9 (the TensorFlow tutorial)")
+    tr.add_argument("--optimizer", choices=("adam", "rmsprop", "sgd"), default=None,
+                    help="optimizer of both networks (default: adam; rmsprop for --loss wgan)")
+    tr.add_argument("--adam", choices=("dcgan", "tf"), default=None, help="Adam preset: dcgan = lr 2e-4, "
+                    "beta1 0.5 (the DCGAN paper, the default for most losses); tf = lr 1e-4, beta1 0.9 "
+                    "(the TensorFlow tutorial)")
     tr.add_argument("--lr-g", type=_positive_float, default=None, help="generator learning rate")
     tr.add_argument("--lr-d", type=_positive_float, default=None, help="discriminator learning rate")
     tr.add_argument("--beta1", type=float, default=None, help="Adam beta1 (SGD: momentum)")
-    tr.add_argument("--beta2", type=float, default=0.999, help="Adam beta2 (default: 0.999)")
+    tr.add_argument("--beta2", type=float, default=None, help="Adam beta2 (default: 0.999; 0.9 for wgan-gp)")
     tr.add_argument("--n-critic", type=_positive_int, default=None, help="discriminator steps per generator "
-                    "step (default: 5 for wgan, else 1)")
+                    "step (default: 5 for wgan and wgan-gp, else 1)")
     tr.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided: real target = 1 - this "
                     "(e.g. 0.1)")
     tr.add_argument("--clip", type=_positive_float, default=0.01, help="WGAN weight clipping bound (default: 0.01)")
+    tr.add_argument("--gp-weight", type=_positive_float, default=None, help="WGAN-GP's penalty weight lambda "
+                    "(--loss wgan-gp; default: 10)")
+    tr.add_argument("--r1", type=_positive_float, default=0.0, metavar="GAMMA", help="R1 penalty (gamma/2)·E‖∇D(x)‖² "
+                    "on the real data, e.g. 10 (default: off)")
+    tr.add_argument("--spectral-norm", action="store_true", help="spectral normalization on every layer of the "
+                    "discriminator (Miyato et al. 2018)")
+    tr.add_argument("--dropout", type=float, default=None, help="dropout rate of the dcgan discriminator "
+                    "(default: 0.3; 0 for wgan-gp, whose penalty cannot go through dropout)")
     tr.add_argument("--classes", type=int, nargs="+", default=None, help="train on these classes only, e.g. 0 1 7")
     tr.add_argument("--data", default=None, help="folder with the dataset files (else MINIGAN_DATA, then "
                     "~/.cache/minigan; downloaded there if missing)")
@@ -224,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     btrain.add_argument("--batch-size", type=_positive_int, default=64)
     btrain.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     btrain.add_argument("--steps", type=_positive_int, default=30, help="timed steps; the median is reported")
+    btrain.add_argument("--loss", choices=("nonsaturating", "wgan", "wgan-gp"), default="nonsaturating",
+                        help="the GAN loss (default: nonsaturating); wgan-gp also times plain WGAN on the same "
+                             "critic and prints the ratio")
     btrain.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     btrain.set_defaults(func=_cmd_bench_train)
     return parser

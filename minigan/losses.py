@@ -234,6 +234,8 @@ GAN_LOSSES = {
     "nonsaturating": GANLoss("nonsaturating", _bce_pair, generator_loss_nonsaturating, True, True),
     "lsgan": GANLoss("lsgan", _lsgan_pair, lsgan_generator_loss, False, True),
     "wgan": GANLoss("wgan", _no_target(wgan_critic_loss), wgan_generator_loss, False, False),
+    # The same pair; the trainer adds the gradient penalty (minigan/lipschitz.py) instead of clipping.
+    "wgan-gp": GANLoss("wgan-gp", _no_target(wgan_critic_loss), wgan_generator_loss, False, False),
     "hinge": GANLoss("hinge", _no_target(hinge_discriminator_loss), wgan_generator_loss, False, False),
 }
 

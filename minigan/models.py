@@ -16,7 +16,7 @@ def _scaled(units: int, width: float) -> int:
     return max(1, int(round(units * width)))
 
 
-def mlp(width: float = 1.0):
+def mlp(width: float = 1.0, dropout=None):
     """The dense GAN of the vanilla-GAN document (Goodfellow et al. 2014 style), made correct.
 
     G: 100 → 256 → 256 → 784, ReLU, tanh output, reshaped to (1, 28, 28).
@@ -38,7 +38,7 @@ def mlp(width: float = 1.0):
     return generator, discriminator
 
 
-def dcgan(width: float = 1.0):
+def dcgan(width: float = 1.0, dropout=None):
     """The TensorFlow DCGAN tutorial's architecture (tensorflow.org/tutorials/generative/dcgan),
     as written in ../shared/BASELINES.md, in NCHW and in Keras' own settings:
 
@@ -52,7 +52,11 @@ def dcgan(width: float = 1.0):
     Keras defaults kept: LeakyReLU slope 0.3, BatchNormalization momentum 0.99 and epsilon 1e-3
     (PyTorch momentum 0.01), Glorot-uniform weights. Keras "same" pads a 5×5 stride-2 layer (1, 2);
     PyTorch's padding=2 (+ output_padding=1) gives the same sizes and FLOPs, on a grid shifted by one.
+
+    ``dropout`` replaces D's 0.3 (None keeps it); at 0 the Dropout layers stay, as identities, so
+    parameter names and checkpoints keep their layout. WGAN-GP's critic has none (its preset sets 0).
     """
+    p = 0.3 if dropout is None else dropout
     c1, c2, c3 = (_scaled(c, width) for c in (256, 128, 64))
     d1, d2 = (_scaled(c, width) for c in (64, 128))
 
@@ -70,14 +74,14 @@ def dcgan(width: float = 1.0):
         nn.ConvTranspose2d(c3, 1, 5, stride=2, padding="same", bias=False), nn.Tanh(),
     )
     discriminator = nn.Sequential(
-        nn.Conv2d(1, d1, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(0.3),
-        nn.Conv2d(d1, d2, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(0.3),
+        nn.Conv2d(1, d1, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(p),
+        nn.Conv2d(d1, d2, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(p),
         nn.Flatten(), nn.Dense(d2 * 7 * 7, 1),
     )
     return generator, discriminator
 
 
-def toy(width: float = 1.0):
+def toy(width: float = 1.0, dropout=None):
     """Small MLPs for the 2-D mixtures: G 2 → 128 → 128 → 2 (linear output: the modes lie outside
     tanh's range), D 2 → 128 → 128 → 1, as in the mode-collapse experiments of Unrolled GAN/VEEGAN."""
     h = _scaled(128, width)
@@ -87,11 +91,22 @@ def toy(width: float = 1.0):
     return generator, discriminator
 
 
-def build(name: str, width: float = 1.0):
-    """(G, D) for model ``name`` at ``width``."""
+def build(name: str, width: float = 1.0, dropout=None):
+    """(G, D) for model ``name`` at ``width``; ``dropout``: the dcgan D's rate (mlp and toy have none)."""
     builders = {"mlp": mlp, "dcgan": dcgan, "toy": toy}
     if name not in builders:
         raise ValueError(f"minigan.models: unknown model {name!r}; expected one of {sorted(builders)}")
     if not (isinstance(width, (int, float)) and 0 < width <= 8):
         raise ValueError(f"minigan.models: expected 0 < width <= 8, got {width!r}")
-    return builders[name](width)
+    if dropout and name != "dcgan":
+        raise ValueError(f"minigan.models: the {name} discriminator has no Dropout layers, got dropout={dropout!r}")
+    return builders[name](width, dropout)
+
+
+def build_from_config(config: dict):
+    """(G, D) exactly as a run's configuration (config.json, or ``dataclasses.asdict(TrainConfig)``)
+    describes them: model, width, the dcgan D's dropout and spectral normalization of D."""
+    G, D = build(config["model"], config["width"], dropout=config.get("dropout"))
+    if config.get("spectral_norm"):
+        nn.spectral_norm_all(D)
+    return G, D

@@ -5,7 +5,9 @@
 * ``samples.gif``: those grids as an animation across the epochs;
 * ``losses.png``: D and G losses, and mean D(x) / D(G(z)), over the steps;
 * ``grad_norms.png``: every layer's gradient norm over the steps (log scale), where vanishing
-  and exploding gradients show.
+  and exploding gradients show;
+* ``penalty.png`` (runs with a gradient penalty or R1): the penalty and the mean norm of D's input
+  gradient ‖∂D(x)/∂x‖ over the steps; under WGAN-GP that norm should approach 1.
 """
 from __future__ import annotations
 
@@ -144,4 +146,28 @@ def run_pictures(log_path: str, out: str, toy_data: bool = False):
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     atomic_savefig(fig, os.path.join(out, "grad_norms.png"), dpi=100)
+    plt.close(fig)
+    penalty_picture(rows, out)
+
+
+def penalty_picture(rows: list[dict], out: str):
+    """penalty.png: the penalty and the critic's mean input-gradient norm per step (when logged)."""
+    rows = [r for r in rows if "input_grad_norm" in r]
+    if not rows:
+        return
+    steps = [r["step"] for r in rows]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True)
+    for ax, key, label, colour in ((ax1, "penalty", "penalty (added to the D loss)", "tab:red"),
+                                   (ax2, "input_grad_norm", "mean ‖∂D(x)/∂x‖ over the batch", "tab:purple")):
+        values = [r[key] for r in rows]
+        ax.plot(steps, values, lw=0.4, alpha=0.25, color=colour)
+        ax.plot(steps, moving_average(values), lw=1.2, color=colour, label=f"{label} (moving average)")
+        ax.legend(fontsize=8, loc="upper right")
+    ax1.set_yscale("log")
+    ax2.axhline(1.0, color="black", lw=0.8, ls=":", label="1 (the WGAN-GP target)")
+    ax2.legend(fontsize=8, loc="upper right")
+    ax2.set_ylabel("gradient norm")
+    ax2.set_xlabel("step")
+    fig.tight_layout()
+    atomic_savefig(fig, os.path.join(out, "penalty.png"), dpi=100)
     plt.close(fig)

@@ -25,7 +25,7 @@ def load_generator(run: str, device: str = "cpu"):
     config = meta["config"]
     set_device(device)
     manual_seed(0)
-    G, D = models.build(config["model"], config["width"])
+    G, D = models.build_from_config(config)
     checkpoint.load(path, {"G": G, "D": D})
     return G.eval(), config
 

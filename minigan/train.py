@@ -5,6 +5,8 @@ does one generator update (WGAN uses n_critic = 5). ``Trainer.train_step`` is th
 
     fake = G(z)
     D step:  L_D(D(real), D(fake))   backward into D only (G's cache stays for the G step)
+             + each penalty          WGAN-GP, R1: add their gradients into D (minigan/lipschitz.py)
+             optimizer step, then each constraint (WGAN: weight clipping)
     G step:  L_G(D(fake))            backward through a frozen D into G
 
 Everything else here is bookkeeping a careful run needs: a JSONL log with one row per step
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy
 
-from . import checkpoint, losses, models, optim
+from . import checkpoint, lipschitz, losses, models, optim
 from .backend import RNG, get_array_module, manual_seed, set_device, to_device, to_numpy
 from .data import batches
 from .data import mnist as mnist_data
@@ -39,9 +41,26 @@ class DivergenceError(RuntimeError):
     """NaN or Inf appeared in a loss or a gradient; the message names the step and the layer."""
 
 
+# Settings a field left at None takes: the loss's own preset first (its paper's recipe), then these.
+DEFAULT_SETTINGS = {"optimizer": "adam", "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "n_critic": 1}
+LOSS_PRESETS = {
+    # Arjovsky et al. 2017, Algorithm 1: RMSProp, α = 5e-5, n_critic = 5 (and clipping c = 0.01).
+    "wgan": {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic": 5},
+    # Gulrajani et al. 2017, Algorithm 1: λ = 10, n_critic = 5, Adam α = 1e-4, β = (0, 0.9); no
+    # dropout or batch normalization in the critic.
+    "wgan-gp": {"optimizer": "adam", "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5,
+                "gp_weight": 10.0, "dropout": 0.0},
+}
+
+
 @dataclass
 class TrainConfig:
-    """Everything that defines a run; saved as config.json in the run folder."""
+    """Everything that defines a run; saved as config.json in the run folder.
+
+    Fields left at None take the loss's preset (``LOSS_PRESETS``), then ``DEFAULT_SETTINGS``: so
+    ``TrainConfig(loss="wgan")`` trains with RMSProp 5e-5 and n_critic 5, and any field given
+    explicitly overrides the preset.
+    """
     model: str = "mlp"
     dataset: str = "mnist"
     epochs: int = 10
@@ -51,20 +70,29 @@ class TrainConfig:
     width: float = 1.0
     device: str = "cpu"
     seed: int = 0
-    optimizer: str = "adam"           # "adam" or "sgd", for both networks
-    lr_g: float = 2e-4                # DCGAN paper: Adam 2e-4, β1 0.5; TF tutorial: 1e-4, β1 0.9
-    lr_d: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    n_critic: int = 1                 # discriminator steps per generator step
+    optimizer: str | None = None      # "adam", "rmsprop" or "sgd", for both networks
+    lr_g: float | None = None         # DCGAN paper: Adam 2e-4, β1 0.5; TF tutorial: 1e-4, β1 0.9
+    lr_d: float | None = None
+    beta1: float | None = None        # Adam's β1 (SGD: the momentum; RMSProp: unused)
+    beta2: float | None = None        # Adam's β2 (RMSProp: unused, it keeps α = 0.99)
+    n_critic: int | None = None       # discriminator steps per generator step
     label_smoothing: float = 0.0      # one-sided: the real target becomes 1 − label_smoothing
     clip: float = 0.01                # WGAN weight clipping bound c
+    gp_weight: float | None = None    # WGAN-GP's λ (--loss wgan-gp only)
+    r1: float = 0.0                   # R1 penalty γ on the real data (0: off)
+    spectral_norm: bool = False       # spectral normalization on every layer of D
+    dropout: float | None = None      # the dcgan discriminator's dropout rate (None: 0.3, the tutorial's)
     classes: list | None = None       # train on a subset of the digit classes
     data_path: str | None = None
     toy_samples: int = 50_000         # size of a toy dataset (one epoch)
     max_steps: int | None = None      # stop after this many steps (a checkpoint is written)
     eval_every_epoch: bool = False    # FID and class histogram after every epoch (toy sets: always)
     eval_n: int = 2000                # samples for that evaluation
+
+    def __post_init__(self):
+        for key, value in {**DEFAULT_SETTINGS, **LOSS_PRESETS.get(self.loss, {})}.items():
+            if getattr(self, key) is None:
+                setattr(self, key, value)
 
     def validate(self):
         def bad(what, value, expected):
@@ -79,8 +107,26 @@ class TrainConfig:
             raise ValueError(f"minigan train: model {self.model!r} does not fit dataset {self.dataset!r}: the toy "
                              f"model learns the 2-D sets {list(TOY_DATASETS)}, mlp and dcgan the image sets "
                              f"{list(IMAGE_DATASETS)}")
-        if self.optimizer not in ("adam", "sgd"):
-            bad("--optimizer to be", self.optimizer, "'adam' or 'sgd'")
+        if self.optimizer not in ("adam", "rmsprop", "sgd"):
+            bad("--optimizer to be one of", self.optimizer, ["adam", "rmsprop", "sgd"])
+        for name in ("beta1", "beta2"):
+            if not (isinstance(getattr(self, name), (int, float)) and 0 <= getattr(self, name) < 1):
+                bad(f"--{name} in [0, 1)", getattr(self, name), "")
+        if self.gp_weight is not None and self.loss != "wgan-gp":
+            raise ValueError(f"minigan train: --gp-weight belongs to --loss wgan-gp, got it with --loss {self.loss}")
+        if self.loss == "wgan-gp" and not (isinstance(self.gp_weight, (int, float)) and 0 < self.gp_weight < math.inf):
+            bad("--gp-weight > 0", self.gp_weight, "")
+        if not (isinstance(self.r1, (int, float)) and 0 <= self.r1 < math.inf):
+            bad("--r1 >= 0", self.r1, "")
+        if self.r1 and self.loss in ("wgan", "wgan-gp"):
+            raise ValueError(f"minigan train: --r1 is a penalty for the probability losses (e.g. nonsaturating); "
+                             f"the {self.loss} critic is already constrained (weight clipping or gradient penalty)")
+        if self.dropout is not None:
+            if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
+                bad("--dropout in [0, 1)", self.dropout, "")
+            if self.dropout > 0 and self.model != "dcgan":
+                raise ValueError(f"minigan train: --dropout sets the dcgan discriminator's dropout; the {self.model} "
+                                 "discriminator has none")
         for name in ("epochs", "batch_size", "n_critic", "toy_samples"):
             if not (isinstance(getattr(self, name), int) and getattr(self, name) > 0):
                 bad(f"--{name.replace('_', '-')} to be a positive integer", getattr(self, name), "")
@@ -155,9 +201,11 @@ class Trainer:
         self.config = config.validate()
         set_device(config.device)
         manual_seed(config.seed)                      # initial weights and Dropout seeds
-        self.G, self.D = models.build(config.model, config.width)
+        self.G, self.D = models.build_from_config(dataclasses.asdict(config))
         self.noise_dim = models.NOISE_DIM[config.model]
         self.loss = losses.get_gan_loss(config.loss)
+        self.penalties, self.constraints = lipschitz.pieces_for(config)
+        lipschitz.check_critic(self.D, self.penalties)
         self.opt_g = self._optimizer(self.G, config.lr_g)
         self.opt_d = self._optimizer(self.D, config.lr_d)
         self.real = load_real_data(config) if real_data is None else real_data
@@ -175,6 +223,8 @@ class Trainer:
         c = self.config
         if c.optimizer == "adam":
             return optim.Adam(module.parameters(), lr=lr, betas=(c.beta1, c.beta2))
+        if c.optimizer == "rmsprop":
+            return optim.RMSProp(module.parameters(), lr=lr)
         return optim.SGD(module.parameters(), lr=lr, momentum=c.beta1)
 
     @property
@@ -199,13 +249,15 @@ class Trainer:
         real_target = 1.0 - self.config.label_smoothing
         d_loss, d_real, d_fake = self.loss.discriminator(out[:batch], out[batch:], real_target=real_target)
         self.D.backward(xp.concatenate([d_real, d_fake]), input_grad=False)   # data needs no gradient
+        penalties = {}
+        for term in self.penalties:                                           # WGAN-GP, R1: add into D's .grad
+            penalties.update(term(self.D, real, fake))
         d_norms = gradient_norms(self.d_groups)
-        _check_finite(self.step + 1, "D loss", {"D": d_loss})
+        _check_finite(self.step + 1, "D loss", {"D": d_loss, **penalties})
         _check_finite(self.step + 1, "gradient", d_norms)
         self.opt_d.step()
-        if self.config.loss == "wgan":                                        # keep the critic Lipschitz
-            for p in self.D.parameters():
-                xp.clip(p.data, -self.config.clip, self.config.clip, out=p.data)
+        for constrain in self.constraints:                                    # WGAN: clip the weights
+            constrain(self.D)
 
         if g_turn:
             # Generator: through D (frozen: its gradients stay untouched) into G.
@@ -225,7 +277,7 @@ class Trainer:
         if self.loss.probabilities:                                           # D(x) = σ(logit)
             scores = 1 / (1 + numpy.exp(-scores))
         return {"step": self.step, "epoch": self.epoch + 1, "d_loss": d_loss, "g_loss": self.last_g["g_loss"],
-                "d_real": float(scores[:batch].mean()), "d_fake": float(scores[batch:].mean()),
+                "d_real": float(scores[:batch].mean()), "d_fake": float(scores[batch:].mean()), **penalties,
                 "grad_norms": {**d_norms, **self.last_g["grad_norms"]}}
 
     def _finite(self, out):
@@ -257,6 +309,7 @@ class Trainer:
         # Dropout generators on the GPU (CuPy) cannot export their state: a GPU run resumes with
         # fresh masks from the seed, so only CPU runs resume bit for bit.
         return {"noise": self.noise_rng.bit_generator.state,
+                "penalties": {t.name: t.rng.bit_generator.state for t in self.penalties if t.rng is not None},
                 "dropout": {name: m.rng.get_state() for name, m in self._dropouts()
                             if m.rng is not None and m.rng.device == "cpu"}}
 
@@ -275,8 +328,9 @@ class Trainer:
     def load_checkpoint(self, path: str):
         meta = checkpoint.read_meta(path)
         saved = meta["config"]
-        for key in ("model", "width", "dataset", "loss", "optimizer"):
-            if saved[key] != getattr(self.config, key):
+        defaults = {"spectral_norm": False}                # checkpoints written before the key existed
+        for key in ("model", "width", "dataset", "loss", "optimizer", "spectral_norm"):
+            if saved.get(key, defaults.get(key)) != getattr(self.config, key):
                 raise checkpoint.CheckpointError(
                     f"minigan: cannot resume from {path!r}: it was written with {key}={saved[key]!r}, this run "
                     f"asks for {key}={getattr(self.config, key)!r}")
@@ -287,11 +341,14 @@ class Trainer:
             opt.lr = lr
             if isinstance(opt, optim.Adam):
                 opt.betas = (self.config.beta1, self.config.beta2)
-            else:
+            elif isinstance(opt, optim.SGD):
                 opt.momentum = self.config.beta1
         self.step, self.epoch, self.position = meta["step"], meta["epoch"], meta["position"]
         state = meta["random_state"]
         self.noise_rng.bit_generator.state = state["noise"]
+        for term in self.penalties:
+            if term.name in state.get("penalties", {}):
+                term.rng.bit_generator.state = state["penalties"][term.name]
         for name, m in self._dropouts():
             if name in state["dropout"]:
                 if m.rng is None or m.rng.device != self.config.device:

@@ -224,3 +224,93 @@ def test_bench_train_prints_one_json_object(capsys):
     row = json.loads(capsys.readouterr().out)
     assert {"model", "batch", "device", "ms_per_step", "samples_per_s", "peak_rss_mib"} <= set(row)
     assert row["model"] == "mlp" and row["batch"] == 64 and row["ms_per_step"] > 0
+
+
+# ---- Lipschitz critics: WGAN-GP, R1, spectral normalization, RMSProp presets ----------------------
+def test_loss_presets_fill_what_is_not_given_and_flags_override(tmp_path):
+    wgan = TrainConfig(loss="wgan")
+    assert (wgan.optimizer, wgan.lr_g, wgan.lr_d, wgan.n_critic) == ("rmsprop", 5e-5, 5e-5, 5)
+    gp = TrainConfig(loss="wgan-gp", model="dcgan")
+    assert (gp.optimizer, gp.lr_g, gp.beta1, gp.beta2, gp.n_critic, gp.gp_weight, gp.dropout) == \
+        ("adam", 1e-4, 0.0, 0.9, 5, 10.0, 0.0)
+    assert TrainConfig(loss="wgan-gp", n_critic=2, gp_weight=1.0).n_critic == 2
+    plain = TrainConfig()
+    assert (plain.optimizer, plain.lr_g, plain.beta1, plain.beta2, plain.n_critic) == ("adam", 2e-4, 0.5, 0.999, 1)
+    assert isinstance(Trainer(TrainConfig(model="toy", dataset="ring", loss="wgan", toy_samples=256)).opt_d,
+                      __import__("minigan").optim.RMSProp)
+
+
+def test_wgan_gp_logs_the_penalty_and_the_gradient_norm_and_draws_them(tmp_path):
+    out = tmp_path / "gp"
+    config = TrainConfig(model="toy", dataset="ring", loss="wgan-gp", epochs=1, batch_size=64, toy_samples=64 * 20,
+                         out=str(out))
+    train(config, progress=False, log=lambda *a: None)
+    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert len(rows) == 20 and all(r["penalty"] >= 0 and r["input_grad_norm"] > 0 for r in rows)
+    assert (out / "penalty.png").stat().st_size > 0
+    saved = json.loads((out / "config.json").read_text())
+    assert (saved["loss"], saved["gp_weight"], saved["n_critic"], saved["beta2"]) == ("wgan-gp", 10.0, 5, 0.9)
+
+
+def test_the_penalty_gradient_is_in_the_discriminator_step():
+    """Same run with λ = 0 and λ = 10: the first D update differs, so the penalty reached D's .grad."""
+    data = numpy.random.default_rng(0).standard_normal((256, 2)).astype(numpy.float32)
+    after = []
+    for weight in (1e-12, 10.0):
+        trainer = Trainer(TrainConfig(model="toy", dataset="ring", loss="wgan-gp", gp_weight=weight), real_data=data)
+        trainer.train_step(data[:64], trainer.next_noise(64))
+        after.append(trainer.D.state_dict())
+    assert any(not numpy.allclose(after[0][k], after[1][k]) for k in after[0] if k.endswith("weight"))
+
+
+@pytest.mark.parametrize("fields", [dict(loss="wgan-gp"), dict(r1=1.0, spectral_norm=True)], ids=["wgan-gp", "r1+sn"])
+def test_penalized_runs_resume_bit_identically(tmp_path, fields):
+    """The penalty's α generator and the spectral-norm u buffers come back from the checkpoint."""
+    def config(out, steps):
+        return TrainConfig(model="toy", dataset="ring", epochs=3, batch_size=32, toy_samples=32 * 8, out=str(out),
+                           max_steps=steps, **fields)
+    straight = train(config(tmp_path / "straight", 20), progress=False, pictures=False, log=lambda *a: None)
+    train(config(tmp_path / "resumed", 10), progress=False, pictures=False, log=lambda *a: None)
+    resumed = train(config(tmp_path / "resumed", 20), resume=True, progress=False, pictures=False, log=lambda *a: None)
+    a, b = weights(straight), weights(resumed)
+    assert all(numpy.array_equal(a[k], b[k]) for k in a), [k for k in a if not numpy.array_equal(a[k], b[k])]
+
+
+def test_a_spectral_norm_run_samples_and_evaluates(tmp_path):
+    run = tmp_path / "sn"
+    assert main(["train", "--model", "toy", "--dataset", "ring", "--spectral-norm", "--epochs", "1", "--batch-size",
+                 "500", "--quiet", "--out", str(run)]) == 0
+    assert "D/0.u" in numpy.load(run / "checkpoint.npz").files
+    assert main(["sample", "--run", str(run), "--n", "50", "--out", str(tmp_path / "s.npz")]) == 0
+    assert main(["train", "--model", "toy", "--dataset", "ring", "--epochs", "1", "--batch-size", "500", "--quiet",
+                 "--out", str(run), "--resume"]) == 1       # without --spectral-norm: another architecture
+
+
+def test_a_critic_that_cannot_be_penalized_stops_before_training(tmp_path, capsys):
+    out = tmp_path / "dcgan"
+    assert main(["train", "--model", "dcgan", "--width", "0.125", "--loss", "wgan-gp", "--dropout", "0.3",
+                 "--quiet", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "the gradient penalty (--loss wgan-gp) differentiates the discriminator's input gradient" in err
+    assert "Dropout(p=0.3) in training mode" in err and "--dropout 0" in err
+    assert not (out / "log.jsonl").exists() and not (out / "checkpoint.npz").exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--gp-weight", "5"], "--gp-weight belongs to --loss wgan-gp"),
+    (["--loss", "wgan", "--r1", "1"], "--r1 is a penalty for the probability losses"),
+    (["--dropout", "0.5"], "the mlp discriminator has none"),
+    (["--dropout", "1.5", "--model", "dcgan"], "expected --dropout in [0, 1)"),
+    (["--adam", "tf", "--optimizer", "sgd"], "--adam tf is an Adam preset"),
+])
+def test_conflicting_lipschitz_flags_are_clear_errors(args, message, tmp_path, capsys):
+    assert main(["train", "--quiet", "--out", str(tmp_path)] + args) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_bench_train_with_the_gradient_penalty_prints_the_ratio_to_wgan(capsys):
+    """Shape only (never a speed): the WGAN-GP row carries the same critic's plain WGAN time."""
+    assert main(["bench", "train", "--model", "toy", "--steps", "5", "--loss", "wgan-gp", "--in-process"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["loss"] == "wgan-gp" and row["ms_per_step"] > 0 and row["wgan_same_critic_ms_per_step"] > 0
+    assert row["ratio_to_wgan"] == pytest.approx(row["ms_per_step"] / row["wgan_same_critic_ms_per_step"], abs=0.01)

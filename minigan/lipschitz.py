@@ -1,0 +1,86 @@
+"""Keeping the critic in check: the pieces the trainer plugs into its discriminator step.
+
+A Wasserstein critic must be Lipschitz, and any discriminator trains more stably when its
+gradients are tame. minigan has four ways, each a small piece with its math elsewhere:
+
+| piece | what it does | where the math is |
+|---|---|---|
+| :class:`WeightClipping` (``--loss wgan``) | clip every critic weight to [−c, c] after each step | Arjovsky et al. 2017 |
+| :class:`GradientPenaltyTerm` (``--loss wgan-gp``) | λ·mean (‖∂D(x̂)/∂x̂‖ − 1)² at interpolates | minigan/penalties.py |
+| :class:`R1Term` (``--r1 GAMMA``) | (γ/2)·mean ‖∂D(x)/∂x‖² at the real data | minigan/penalties.py |
+| spectral normalization (``--spectral-norm``) | every layer of D divides its weight by σ(W) | minigan/nn/spectral_norm.py |
+
+The trainer's discriminator step calls each *penalty* after the loss's own backward (it adds its
+gradient into D's ``.grad`` and returns what to log) and each *constraint* after the optimizer's
+step. Spectral normalization changes the network itself, so it is applied when D is built.
+"""
+from __future__ import annotations
+
+import numpy
+
+from . import penalties
+from .backend import get_array_module
+
+
+class GradientPenaltyTerm:
+    """WGAN-GP's penalty (Gulrajani et al. 2017, Algorithm 1): at x̂ = α·real + (1 − α)·fake."""
+
+    name = "gradient_penalty"
+
+    def __init__(self, weight: float, seed: int):
+        self.weight = weight
+        self.rng = numpy.random.default_rng(seed)      # the α's; its state goes into checkpoints
+
+    def __call__(self, D, real, fake) -> dict:
+        x_hat = penalties.interpolate(real, fake, self.rng)
+        value, norms, _ = penalties._gradient_penalty(D, x_hat, self.weight)
+        return {"penalty": value, "input_grad_norm": float(norms.mean())}
+
+
+class R1Term:
+    """R1 (Mescheder et al. 2018): (γ/2)·mean ‖∂D(x)/∂x‖² on the real batch."""
+
+    name = "r1"
+
+    def __init__(self, gamma: float):
+        self.gamma = gamma
+        self.rng = None
+
+    def __call__(self, D, real, fake) -> dict:
+        value, norms, _ = penalties._r1_penalty(D, real, self.gamma)
+        return {"penalty": value, "input_grad_norm": float(norms.mean())}
+
+
+class WeightClipping:
+    """The original WGAN's constraint: every critic parameter clipped to [−c, c] after each step."""
+
+    name = "weight_clipping"
+
+    def __init__(self, bound: float):
+        self.bound = bound
+
+    def __call__(self, D):
+        for p in D.parameters():
+            get_array_module(p.data).clip(p.data, -self.bound, self.bound, out=p.data)
+
+
+def pieces_for(config) -> tuple[list, list]:
+    """(penalties, constraints) that ``config`` asks for, in the order the D step applies them."""
+    terms, constraints = [], []
+    if config.loss == "wgan-gp":
+        terms.append(GradientPenaltyTerm(config.gp_weight, seed=config.seed + 5))
+    if config.r1:
+        terms.append(R1Term(config.r1))
+    if config.loss == "wgan":
+        constraints.append(WeightClipping(config.clip))
+    return terms, constraints
+
+
+def check_critic(D, terms):
+    """Stop before training when a penalty needs a double backward that D cannot give (BatchNorm, Dropout)."""
+    reason = D.double_backward_problem() if terms else None
+    if reason is not None:
+        what = " and ".join({"gradient_penalty": "the gradient penalty (--loss wgan-gp)",
+                             "r1": "the R1 penalty (--r1)"}[t.name] for t in terms)
+        raise ValueError(f"minigan train: {what} differentiates the discriminator's input gradient, which this "
+                         f"discriminator cannot give: {reason}")
