@@ -42,14 +42,78 @@ def _cmd_gradcheck(args) -> int:
     return gradcheck_suite.main()
 
 
+# Flags whose config field has another name.
+_TRAIN_FIELD = {"data": "data_path"}
+# What a resumed run may change (the schedule and where it runs); everything else defines the run.
+_RESUMABLE = {"epochs", "max_steps", "lr_g", "lr_d", "beta1", "beta2", "device", "data_path", "eval_every_epoch",
+              "eval_n"}
+_NOT_SETTINGS = {"resume", "overwrite", "quiet", "out", "func", "command", "adam"}
+
+
+def _flag(field: str) -> str:
+    """The command-line flag of a TrainConfig field: data_path -> --data, lr_g -> --lr-g."""
+    names = {v: k for k, v in _TRAIN_FIELD.items()}
+    return "--" + names.get(field, field).replace("_", "-")
+
+
+def _explicit_train_flags(argv) -> dict:
+    """{field: value} for the train flags given on the command line (not their defaults)."""
+    parser = build_parser()
+    train_parser = parser._subparsers._group_actions[0].choices["train"]
+    for action in train_parser._actions:
+        action.default = argparse.SUPPRESS
+    given = vars(parser.parse_args(argv))
+    return {_TRAIN_FIELD.get(k, k): v for k, v in given.items() if k not in _NOT_SETTINGS | {"command"}}
+
+
+def _resumed_config(args):
+    """The run's own config.json, with the flags a resume may change applied; every contradiction at once."""
+    import dataclasses
+    import json
+
+    from .train import TrainConfig
+    path = os.path.join(args.out, "config.json")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"minigan train --resume: no run to resume in {args.out!r} ({path} does not exist)")
+    with open(path) as f:
+        saved = json.load(f)
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    given = _explicit_train_flags(args.argv)
+    if args.adam is not None:
+        given.setdefault("lr_g", {"tf": 1e-4, "dcgan": 2e-4}[args.adam])
+        given.setdefault("lr_d", given["lr_g"])
+        given.setdefault("beta1", {"tf": 0.9, "dcgan": 0.5}[args.adam])
+    mismatches = [f"{_flag(k)} {v!r} (the run: {saved.get(k)!r})" for k, v in given.items()
+                  if k not in _RESUMABLE and k in fields and saved.get(k) != v]
+    if mismatches:
+        raise ValueError(f"minigan train --resume: {len(mismatches)} flag(s) contradict the run saved in {path}: "
+                         f"{'; '.join(mismatches)}. Leave them out: --resume reads every setting from the run "
+                         f"folder (only {', '.join(sorted(_flag(k) for k in _RESUMABLE))} may change)")
+    settings = {k: v for k, v in saved.items() if k in fields}
+    settings.update({k: v for k, v in given.items() if k in _RESUMABLE})
+    settings["out"] = args.out
+    return TrainConfig(**settings)
+
+
 def _cmd_train(args) -> int:
-    from .train import TrainConfig, train
+    from .run_folder import pictures_written
+    from .train import train
+
+    config = _resumed_config(args) if args.resume else _new_config(args)
+    train(config, resume=args.resume, overwrite=args.overwrite, progress=not args.quiet)
+    written = pictures_written(args.out)
+    print("pictures: " + ("; ".join(written) if written else "none yet (they are drawn at the end of each epoch)"))
+    return 0
+
+
+def _new_config(args):
+    from .train import TrainConfig
 
     # Flags left out stay None, and TrainConfig fills them from the loss's preset (train.LOSS_PRESETS).
     lr_preset, beta1_preset = {"tf": (1e-4, 0.9), "dcgan": (2e-4, 0.5), None: (None, None)}[args.adam]
     if args.adam is not None and args.optimizer not in (None, "adam"):
         raise ValueError(f"--adam {args.adam} is an Adam preset, but --optimizer {args.optimizer} was given")
-    config = TrainConfig(
+    return TrainConfig(
         model=args.model, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, loss=args.loss,
         out=args.out, width=args.width, device=args.device, seed=args.seed,
         optimizer="adam" if args.adam is not None else args.optimizer,
@@ -60,10 +124,6 @@ def _cmd_train(args) -> int:
         gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
         classes=args.classes, data_path=args.data,
         max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n)
-    train(config, resume=args.resume, progress=not args.quiet)
-    print(f"pictures: {os.path.join(args.out, 'samples.gif')}, {os.path.join(args.out, 'losses.png')}, "
-          f"{os.path.join(args.out, 'grad_norms.png')}; samples per epoch in {os.path.join(args.out, 'samples')}")
-    return 0
 
 
 def _cmd_sample(args) -> int:
@@ -75,15 +135,14 @@ def _cmd_sample(args) -> int:
 
 
 def _cmd_eval(args) -> int:
-    import json as _json
-
     from . import evaluate
+    from .io import strict_json
 
     if (args.run is None) == (args.samples is None):
         raise ValueError("minigan eval: give exactly one of --run and --samples")
     result = (evaluate.evaluate_run(args.run, args.n, args.seed) if args.run
               else evaluate.evaluate_samples(args.samples, args.dataset))
-    print(_json.dumps(result) if args.json else evaluate.format_result(result))
+    print(strict_json(result) if args.json else evaluate.format_result(result))
     return 0
 
 
@@ -131,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run on the "
                     "CPU (default: 0)")
     tr.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
+    tr.add_argument("--overwrite", action="store_true", help="the --out folder holds a run: delete that run's "
+                    "files (config, log, checkpoint, metrics, pictures; nothing else) and start again")
     tr.add_argument("--optimizer", choices=("adam", "rmsprop", "sgd"), default=None,
                     help="optimizer of both networks (default: adam; rmsprop for --loss wgan)")
     tr.add_argument("--adam", choices=("dcgan", "tf"), default=None, help="Adam preset: dcgan = lr 2e-4, "
@@ -268,7 +329,9 @@ _positive_float = _positive(float, "number")
 
 def main(argv=None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     if args.command is None:
         parser.print_help()
         return 2

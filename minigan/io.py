@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import tempfile
 
@@ -39,3 +41,40 @@ def atomic_savefig(fig, path: str, **kwargs):
     fmt = os.path.splitext(path)[1].lstrip(".") or "png"
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, **kwargs)
+
+
+def _finite_or_none(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
+def strict_json(value, **kwargs) -> str:
+    """``json.dumps`` that writes JSON: NaN and ±Infinity (which Python would write as bare ``NaN``
+    and ``Infinity``, rejected by strict parsers) become ``null``: "no value"."""
+    return json.dumps(_finite_or_none(value), allow_nan=False, **kwargs)
+
+
+def read_jsonl(path: str, warn=None) -> list[dict]:
+    """The rows of a JSON-lines file. A last line cut short (a crash or a full disk mid-write) is
+    dropped, with a word to ``warn``; a damaged line anywhere else is an error naming it."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if all(not rest.strip() for rest in lines[number:]):
+                if warn is not None:
+                    warn(f"minigan: dropped the last line of {path} (line {number}): it was cut short, "
+                         "as a crash or a full disk during a write leaves it")
+                break
+            raise ValueError(f"minigan: {path} line {number} is not valid JSON ({exc.msg}); the file is damaged") from exc
+    return rows

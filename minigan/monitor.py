@@ -11,13 +11,12 @@ the best value the run has reached, it logs a warning that explains mode collaps
 """
 from __future__ import annotations
 
-import json
 import os
 
 import numpy
 
 from . import metrics
-from .io import atomic_savefig
+from .io import atomic_path, atomic_savefig, read_jsonl, strict_json
 
 DROP = 0.7
 
@@ -25,8 +24,7 @@ DROP = 0.7
 def _read_rows(path: str, up_to_epoch: int) -> list[dict]:
     if not os.path.exists(path):
         return []
-    with open(path) as f:
-        return [r for r in (json.loads(line) for line in f if line.strip()) if r["epoch"] <= up_to_epoch]
+    return [r for r in read_jsonl(path) if r["epoch"] <= up_to_epoch]
 
 
 def _samples(trainer, n: int):
@@ -61,9 +59,9 @@ def after_epoch(trainer, out: str, log=print) -> dict | None:
     if best >= 3 and coverage <= DROP * best:
         row["alarm"] = f"{what} fell from {best} to {coverage} of {of}"
         log(f"WARNING epoch {trainer.epoch}: {row['alarm']}. {metrics.COLLAPSE_EXPLANATION}")
-    with open(path, "w") as f:
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
         for r in rows + [row]:
-            f.write(json.dumps(r) + "\n")
+            f.write(strict_json(r) + "\n")     # an infinite reverse KL (no mode reached) is written as null
     _plot(rows + [row], os.path.join(out, "metrics.png"), what, of, toy)
     return row
 
@@ -88,6 +86,8 @@ def _plot(rows, path, what, of, toy):
         if "alarm" in r:
             ax.axvline(r["epoch"], color="tab:red", alpha=0.3)
     ax.set_xlabel("epoch")
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # epochs are whole numbers
     fig.legend(loc="upper center", fontsize=7, ncol=2)
     fig.tight_layout(rect=(0, 0, 1, 0.9))
     atomic_savefig(fig, path, dpi=100)

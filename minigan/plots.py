@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import glob
-import json
 import os
 
 import matplotlib
@@ -22,7 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from .backend import to_numpy  # noqa: E402
-from .io import atomic_path, atomic_savefig  # noqa: E402
+from .io import atomic_path, atomic_savefig, read_jsonl  # noqa: E402
 
 
 def image_grid(images, columns: int = 8):
@@ -100,16 +99,37 @@ def save_gif(frames: list[str], path: str, seconds_per_frame: float = 0.6):
 
 
 def moving_average(values, window: int = 50):
-    """Mean of the last ``window`` values at each point (fewer at the start)."""
-    cumulative = numpy.cumsum(numpy.insert(numpy.asarray(values, dtype=float), 0, 0.0))
-    idx = numpy.arange(1, len(values) + 1)
+    """Mean of the last ``window`` values at each point (fewer at the start), skipping missing ones
+    (None or NaN: a WGAN's generator loss before its first update). NaN where a window holds none."""
+    v = numpy.array([numpy.nan if x is None else x for x in values], dtype=float)
+    present = numpy.isfinite(v)
+    sums = numpy.cumsum(numpy.insert(numpy.where(present, v, 0.0), 0, 0.0))
+    counts = numpy.cumsum(numpy.insert(present.astype(float), 0, 0.0))
+    idx = numpy.arange(1, len(v) + 1)
     start = numpy.maximum(idx - window, 0)
-    return (cumulative[idx] - cumulative[start]) / (idx - start)
+    n = counts[idx] - counts[start]
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        return numpy.where(n > 0, (sums[idx] - sums[start]) / numpy.maximum(n, 1), numpy.nan)
 
 
 def read_log(path: str) -> list[dict]:
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return read_jsonl(path)
+
+
+def mark_epochs(ax, rows: list[dict]):
+    """Faint vertical lines where each epoch starts, labelled on a top axis (whole epochs only)."""
+    starts = {}
+    for r in rows:
+        starts.setdefault(r["epoch"], r["step"])
+    epochs = sorted(starts)
+    every = max(1, len(epochs) // 10)                  # at most about ten labels
+    shown = epochs[::every]
+    for e in epochs[1:]:                               # the first epoch starts at the left edge
+        ax.axvline(starts[e] - 0.5, color="0.85", lw=0.6, zorder=0)
+    top = ax.secondary_xaxis("top")
+    top.set_xticks([starts[e] - 0.5 for e in shown])
+    top.set_xticklabels([str(e) for e in shown], fontsize=7)
+    top.set_xlabel("epoch", fontsize=8)
 
 
 def run_pictures(log_path: str, out: str, toy_data: bool = False):
@@ -118,14 +138,15 @@ def run_pictures(log_path: str, out: str, toy_data: bool = False):
     if not rows:
         return
     steps = [r["step"] for r in rows]
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True)
     for ax, keys in ((ax1, (("d_loss", "D loss"), ("g_loss", "G loss"))),
                      (ax2, (("d_real", "mean D(x)"), ("d_fake", "mean D(G(z))")))):
         for (key, label), colour in zip(keys, ("tab:blue", "tab:orange")):
-            values = [r[key] for r in rows]
+            values = [numpy.nan if r[key] is None else r[key] for r in rows]     # None: no value that step
             ax.plot(steps, values, lw=0.4, alpha=0.25, color=colour)            # every step, faint
             ax.plot(steps, moving_average(values), lw=1.2, color=colour, label=f"{label} (moving average)")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)   # beside the data
+    mark_epochs(ax1, rows)
     ax1.set_ylabel("loss")
     ax2.set_ylabel("discriminator output")
     ax2.set_xlabel("step")
@@ -134,7 +155,7 @@ def run_pictures(log_path: str, out: str, toy_data: bool = False):
     plt.close(fig)
 
     names = sorted({name for r in rows for name in r["grad_norms"]})
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = plt.subplots(figsize=(12, 5.5))
     for name in names:
         pts = [(r["step"], r["grad_norms"][name]) for r in rows if name in r["grad_norms"]]
         ax.plot([p[0] for p in pts], moving_average([max(p[1], 1e-12) for p in pts]), lw=0.9, label=name,
@@ -143,7 +164,8 @@ def run_pictures(log_path: str, out: str, toy_data: bool = False):
     ax.set_xlabel("step")
     ax.set_ylabel("gradient L2 norm")
     ax.set_title("per-layer gradient norms, moving average (G solid, D dashed)", fontsize=9)
-    ax.legend(fontsize=6, ncol=2)
+    mark_epochs(ax, rows)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
     atomic_savefig(fig, os.path.join(out, "grad_norms.png"), dpi=100)
     plt.close(fig)

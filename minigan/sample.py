@@ -27,6 +27,10 @@ def load_generator(run: str, device: str = "cpu"):
     manual_seed(0)
     G, D = models.build_from_config(config)
     checkpoint.load(path, {"G": G, "D": D})
+    bad = checkpoint.first_non_finite({"G": G})
+    if bad is not None:
+        raise checkpoint.CheckpointError(f"minigan sample: the checkpoint {path!r} holds NaN or Inf weights ({bad}); "
+                                         "its samples would be meaningless")
     return G.eval(), config
 
 

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 import numpy
 
-from . import checkpoint, lipschitz, losses, models, optim
+from . import checkpoint, lipschitz, losses, models, optim, run_folder
 from .backend import RNG, get_array_module, manual_seed, set_device, to_device, to_numpy
 from .data import batches
 from .data import mnist as mnist_data
 from .data import toy as toy_data
-from .io import atomic_path
+from .io import atomic_path, read_jsonl, strict_json
 
 IMAGE_DATASETS = ("mnist", "fashion-mnist")
 TOY_DATASETS = ("ring", "grid")
@@ -176,8 +176,9 @@ def gradient_norms(groups: dict) -> dict:
 
 
 def _diverged(step: int, what: str, where: str):
-    return DivergenceError(f"training diverged at step {step}: {what} in {where}. The last good checkpoint "
-                           "is kept; try a lower learning rate (or another loss).")
+    return DivergenceError(f"training diverged at step {step}: {what} in {where}. Checkpoints never hold NaN or "
+                           "Inf weights, so the last one written (if any) is intact; try a lower learning rate "
+                           "(or another loss).")
 
 
 def _check_finite(step: int, what: str, values: dict):
@@ -217,7 +218,7 @@ class Trainer:
         self.position = 0              # batches done in the current epoch
         self.g_groups = layer_groups("G", self.G)
         self.d_groups = layer_groups("D", self.D)
-        self.last_g = {"g_loss": float("nan"), "grad_norms": {}}
+        self.last_g = {"g_loss": None, "grad_norms": {}}     # None: no generator update yet
 
     def _optimizer(self, module, lr):
         c = self.config
@@ -321,6 +322,10 @@ class Trainer:
                     yield f"{prefix}.{i}", m
 
     def save_checkpoint(self, path: str):
+        """Write the checkpoint atomically; weights holding NaN/Inf stop the run instead (DivergenceError)."""
+        bad = checkpoint.first_non_finite({"G": self.G, "D": self.D})
+        if bad is not None:
+            raise _diverged(self.step, "NaN or Inf values (after the optimizer step)", bad.replace("/", " layer "))
         meta = {"config": dataclasses.asdict(self.config), "step": self.step, "epoch": self.epoch,
                 "position": self.position, "random_state": self.random_state()}
         checkpoint.save(path, {"G": self.G, "D": self.D}, {"G": self.opt_g, "D": self.opt_d}, meta)
@@ -328,12 +333,13 @@ class Trainer:
     def load_checkpoint(self, path: str):
         meta = checkpoint.read_meta(path)
         saved = meta["config"]
-        defaults = {"spectral_norm": False}                # checkpoints written before the key existed
-        for key in ("model", "width", "dataset", "loss", "optimizer", "spectral_norm"):
-            if saved.get(key, defaults.get(key)) != getattr(self.config, key):
-                raise checkpoint.CheckpointError(
-                    f"minigan: cannot resume from {path!r}: it was written with {key}={saved[key]!r}, this run "
-                    f"asks for {key}={getattr(self.config, key)!r}")
+        defaults = {"spectral_norm": False, "dropout": None}   # checkpoints written before the keys existed
+        mismatches = [f"{key}={saved.get(key, defaults.get(key))!r}, this run asks for {key}={getattr(self.config, key)!r}"
+                      for key in ("model", "width", "dataset", "loss", "optimizer", "spectral_norm", "dropout")
+                      if saved.get(key, defaults.get(key)) != getattr(self.config, key)]
+        if mismatches:
+            raise checkpoint.CheckpointError(f"minigan: cannot resume from {path!r}: it was written with "
+                                             + "; ".join(mismatches))
         checkpoint.load(path, {"G": self.G, "D": self.D}, {"G": self.opt_g, "D": self.opt_d})
         # The optimizers' state comes back; their hyperparameters are this run's (same config:
         # the same numbers, so the run continues exactly; a new --lr-g/--lr-d on resume applies).
@@ -357,40 +363,34 @@ class Trainer:
 
 
 def run_dir_files(out: str) -> dict:
-    return {"config": os.path.join(out, "config.json"), "log": os.path.join(out, "log.jsonl"),
-            "checkpoint": os.path.join(out, "checkpoint.npz")}
-
-
-def _prepare_out_dir(out: str):
-    try:
-        os.makedirs(out, exist_ok=True)
-        probe = os.path.join(out, ".minigan-write-test")
-        with open(probe, "w") as f:
-            f.write("ok")
-        os.remove(probe)
-    except OSError as exc:
-        raise OSError(f"minigan train: cannot write to the output folder {out!r}: {exc.strerror}") from exc
+    return run_folder.paths(out)
 
 
 def train(config: TrainConfig, resume: bool = False, progress: bool = True, real_data=None,
-          pictures: bool = True, log=print) -> Trainer:
-    """Run (or resume) training as ``config`` says, writing everything into ``config.out``."""
+          pictures: bool = True, log=print, overwrite: bool = False) -> Trainer:
+    """Run (or resume) training as ``config`` says, writing everything into ``config.out``.
+
+    A folder that already holds a run is refused unless ``resume`` (continue it) or ``overwrite``
+    (delete that run's files first) is given: see minigan/run_folder.py.
+    """
     from . import monitor, plots
 
     config.validate()
-    _prepare_out_dir(config.out)
     files = run_dir_files(config.out)
+    if resume and not os.path.isfile(files["checkpoint"]):
+        raise checkpoint.CheckpointError(f"minigan train: --resume given but {files['checkpoint']!r} does not exist")
+    run_folder.prepare(config.out, resume, overwrite, log=log)
     trainer = Trainer(config, real_data)
+    history = []
     if resume:
-        if not os.path.isfile(files["checkpoint"]):
-            raise checkpoint.CheckpointError(f"minigan train: --resume given but {files['checkpoint']!r} does not exist")
+        held = checkpoint.read_meta(files["checkpoint"])["config"]      # the settings that trained so far
         trainer.load_checkpoint(files["checkpoint"])
         log(f"resumed from {files['checkpoint']} at step {trainer.step} (epoch {trainer.epoch + 1})")
-        _truncate_log(files["log"], trainer.step)
-    elif os.path.exists(files["log"]):
-        os.remove(files["log"])                       # a fresh run starts a fresh log
+        _truncate_log(files["log"], trainer.step, warn=log)
+        history = _settings_history(files["config"], held, dataclasses.asdict(config), trainer.step)
+    record = {**dataclasses.asdict(config), **({"history": history} if history else {})}
     with atomic_path(files["config"]) as tmp, open(tmp, "w") as f:
-        json.dump(dataclasses.asdict(config), f, indent=2)
+        f.write(strict_json(record, indent=2))
 
     total_steps = config.epochs * trainer.steps_per_epoch
     if config.max_steps is not None:
@@ -408,11 +408,12 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
                     break
                 row = trainer.train_step(to_device(real, config.device), trainer.next_noise(len(real)))
                 trainer.position += 1
-                log_file.write(json.dumps(row) + "\n")
+                log_file.write(strict_json(row) + "\n")
                 if bar is not None:
                     bar.update(1)
                     if trainer.step % 10 == 0:
-                        bar.set_postfix(d_loss=f"{row['d_loss']:.3f}", g_loss=f"{row['g_loss']:.3f}",
+                        g_loss = "-" if row["g_loss"] is None else f"{row['g_loss']:.3f}"
+                        bar.set_postfix(d_loss=f"{row['d_loss']:.3f}", g_loss=g_loss,
                                         epoch=f"{trainer.epoch + 1}/{config.epochs}")
             if trainer.position >= trainer.steps_per_epoch:
                 trainer.end_epoch()
@@ -429,11 +430,28 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
     return trainer
 
 
-def _truncate_log(path: str, step: int):
-    """Drop log rows after ``step`` (written after the checkpoint the run resumes from)."""
+def _settings_history(config_path: str, held: dict, now: dict, step: int) -> list:
+    """config.json's ``history``: one entry per resume that changed a setting, {"from_step", "changed":
+    {key: [before, after]}}, so the record says which settings held when."""
+    history = []
+    if os.path.isfile(config_path):
+        try:
+            with open(config_path) as f:
+                history = json.load(f).get("history", [])
+        except (OSError, ValueError):
+            history = []
+    ignore = {"out"}
+    changed = {k: [held.get(k), v] for k, v in now.items() if k not in ignore and held.get(k) != v}
+    if changed:
+        history.append({"from_step": step, "changed": changed})
+    return history
+
+
+def _truncate_log(path: str, step: int, warn=print):
+    """Drop log rows after ``step`` (written after the checkpoint the run resumes from), and a torn
+    last line."""
     if not os.path.exists(path):
         return
-    with open(path) as f:
-        rows = [line for line in f if line.strip() and json.loads(line)["step"] <= step]
+    rows = [row for row in read_jsonl(path, warn=warn) if row["step"] <= step]
     with atomic_path(path) as tmp, open(tmp, "w") as f:
-        f.writelines(rows)
+        f.writelines(strict_json(row) + "\n" for row in rows)

@@ -1,0 +1,226 @@
+"""What a run leaves behind can be trusted: every log line is strict JSON (no bare NaN or
+Infinity), missing values do not blank a curve, a torn last line does not stop a resume."""
+import json
+
+import numpy
+import pytest
+
+from minigan import plots
+from minigan.io import read_jsonl, strict_json
+from minigan.train import TrainConfig, train
+
+
+def strict_rows(path):
+    """Parse every line with NaN, Infinity and -Infinity rejected, as a strict JSON parser does."""
+    def reject(constant):
+        raise ValueError(f"{path}: {constant} is not JSON")
+    return [json.loads(line, parse_constant=reject) for line in path.read_text().splitlines()]
+
+
+def test_a_wgan_log_is_strict_json_with_null_before_the_first_generator_update(tmp_path):
+    config = TrainConfig(model="toy", dataset="ring", loss="wgan", epochs=1, batch_size=64, toy_samples=64 * 12,
+                         out=str(tmp_path))
+    train(config, progress=False, log=lambda *a: None)
+    rows = strict_rows(tmp_path / "log.jsonl")
+    assert [r["g_loss"] for r in rows[:4]] == [None] * 4          # n_critic = 5: G's first update is step 5
+    assert all(isinstance(r["g_loss"], float) for r in rows[4:])
+    strict_rows(tmp_path / "metrics.jsonl")
+
+
+def test_an_infinite_reverse_kl_is_written_as_null(tmp_path):
+    """A generator with no sample near any mode has reverse KL = inf; metrics.jsonl must stay JSON."""
+    assert strict_json({"reverse_kl": float("inf"), "x": [float("nan"), 1.0]}) == '{"reverse_kl": null, "x": [null, 1.0]}'
+
+
+def test_the_moving_average_skips_missing_values():
+    values = [None] * 4 + [1.0, 3.0, float("nan"), 5.0]
+    smoothed = plots.moving_average(values, window=3)
+    assert numpy.isnan(smoothed[:4]).all()                        # nothing yet to average
+    numpy.testing.assert_allclose(smoothed[4:], [1.0, 2.0, 2.0, 4.0])
+
+
+def test_a_torn_last_log_line_is_dropped_on_resume_with_a_word(tmp_path):
+    out = tmp_path / "run"
+    config = TrainConfig(model="toy", dataset="ring", epochs=2, batch_size=64, toy_samples=64 * 5, out=str(out))
+    train(config, progress=False, pictures=False, log=lambda *a: None)
+    log_path = out / "log.jsonl"
+    text = log_path.read_text()
+    log_path.write_text(text + text.splitlines()[-1][:37])         # a full disk cut the next row short
+    messages = []
+    config = TrainConfig(model="toy", dataset="ring", epochs=3, batch_size=64, toy_samples=64 * 5, out=str(out))
+    train(config, resume=True, progress=False, pictures=False, log=messages.append)
+    assert any("dropped the last line" in m and "cut short" in m for m in messages)
+    assert [r["step"] for r in strict_rows(log_path)] == list(range(1, 16))
+
+
+def test_a_damaged_line_in_the_middle_is_an_error_naming_it(tmp_path):
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"step": 1}\n{"step": 2\n{"step": 3}\n')
+    with pytest.raises(ValueError, match="line 2 is not valid JSON"):
+        read_jsonl(str(path))
+
+
+# ---- nothing lost: a finished run is never overwritten by a repeated command ------------------------
+from minigan.cli import main  # noqa: E402
+
+TOY = ["train", "--model", "toy", "--dataset", "ring", "--epochs", "1", "--batch-size", "500", "--quiet"]
+
+
+def test_training_into_a_folder_that_holds_a_run_is_refused(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(TOY + ["--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    capsys.readouterr()
+    assert main(TOY + ["--seed", "1", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "already holds a run" in err and "--resume" in err and "--overwrite" in err and str(out) in err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before     # untouched
+
+
+def test_overwrite_deletes_the_runs_own_files_and_nothing_else(tmp_path):
+    out = tmp_path / "run"
+    assert main(TOY[:6] + ["2"] + TOY[7:] + ["--out", str(out)]) == 0          # 2 epochs: 2 epoch pictures
+    (out / "notes.txt").write_text("mine")
+    (out / "samples" / "favourite.png").write_bytes(b"mine")
+    assert main(TOY + ["--seed", "1", "--overwrite", "--out", str(out)]) == 0
+    assert (out / "notes.txt").read_text() == "mine" and (out / "samples" / "favourite.png").exists()
+    assert sorted(p.name for p in (out / "samples").glob("epoch_*.png")) == ["epoch_001.png"]   # no stale epoch 2
+    assert json.loads((out / "config.json").read_text())["seed"] == 1
+    assert main(TOY + ["--resume", "--overwrite", "--out", str(out)]) == 1
+
+
+def test_stale_temporary_files_of_an_interrupted_save_are_removed(tmp_path):
+    out = tmp_path / "run"
+    assert main(TOY + ["--out", str(out)]) == 0
+    stale = [out / ".checkpoint.npz.abc123.tmp", out / "samples" / ".epoch_001.png.xyz.tmp"]
+    for p in stale:
+        p.write_bytes(b"half a file")
+    (out / ".mine.tmp").write_bytes(b"not the run's")
+    assert main(TOY[:6] + ["2"] + TOY[7:] + ["--resume", "--out", str(out)]) == 0
+    assert not any(p.exists() for p in stale) and (out / ".mine.tmp").exists()
+
+
+def test_the_closing_message_names_only_the_pictures_written(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(TOY + ["--max-steps", "3", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "samples.gif" not in said and "epoch pictures" not in said and not (out / "samples.gif").exists()
+    assert str(out / "losses.png") in said and (out / "losses.png").exists()
+
+
+def test_a_checkpoint_path_that_is_a_folder_is_refused_before_training(tmp_path, capsys):
+    out = tmp_path / "run"
+    (out / "checkpoint.npz").mkdir(parents=True)
+    assert main(TOY + ["--out", str(out)]) == 1
+    assert "checkpoint.npz' is a folder" in capsys.readouterr().err and not (out / "log.jsonl").exists()
+
+
+# ---- --resume needs nothing but the folder -------------------------------------------------------------
+def test_resume_reads_every_setting_from_the_run_folder(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--model", "toy", "--dataset", "grid", "--width", "0.5", "--loss", "lsgan", "--seed", "3",
+                 "--epochs", "1", "--batch-size", "500", "--quiet", "--out", str(out)]) == 0
+    assert main(["train", "--resume", "--out", str(out), "--epochs", "2", "--quiet"]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert (saved["model"], saved["dataset"], saved["width"], saved["loss"], saved["seed"], saved["epochs"]) == \
+        ("toy", "grid", 0.5, "lsgan", 3, 2)
+    assert saved["history"] == [{"from_step": 100, "changed": {"epochs": [1, 2]}}]
+
+
+def test_resume_lists_every_contradicting_flag_at_once(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(TOY + ["--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", "--out", str(out), "--model", "mlp", "--dataset", "mnist", "--width", "2",
+                 "--seed", "5", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "4 flag(s) contradict the run" in err
+    for part in ("--model 'mlp' (the run: 'toy')", "--dataset 'mnist' (the run: 'ring')", "--width 2.0 (the run: 1.0)",
+                 "--seed 5 (the run: 0)"):
+        assert part in err
+
+
+def test_a_new_learning_rate_on_resume_is_recorded_with_the_step_it_took_effect(tmp_path):
+    out = tmp_path / "run"
+    assert main(TOY + ["--out", str(out)]) == 0
+    assert main(["train", "--resume", "--out", str(out), "--epochs", "2", "--lr-g", "1e-3", "--quiet"]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["lr_g"] == 1e-3
+    assert saved["history"] == [{"from_step": 100, "changed": {"epochs": [1, 2], "lr_g": [2e-4, 1e-3]}}]
+
+
+def test_resume_without_a_run_names_the_missing_file(tmp_path, capsys):
+    assert main(["train", "--resume", "--out", str(tmp_path / "none"), "--quiet"]) == 1
+    assert "no run to resume" in capsys.readouterr().err
+
+
+# ---- damaged checkpoints and non-finite weights --------------------------------------------------------
+import shutil  # noqa: E402
+
+import numpy  # noqa: E402,F811
+
+
+def _damage(data: bytes, how: str) -> bytes:
+    if how == "empty":
+        return b""
+    if how == "truncated":
+        return data[:len(data) // 2]
+    flipped = bytearray(data)
+    flipped[len(data) // 3] ^= 0xFF
+    return bytes(flipped)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("finished") / "run"
+    assert main(TOY + ["--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("how,message", [("empty", "the file is empty"), ("truncated", "truncated"),
+                                         ("flipped", "corrupted")])
+@pytest.mark.parametrize("command", ["resume", "sample"])
+def test_a_damaged_checkpoint_is_a_clear_error(finished_run, tmp_path, capsys, how, message, command):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    ckpt = run / "checkpoint.npz"
+    ckpt.write_bytes(_damage(ckpt.read_bytes(), how))
+    argv = (["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)] if command == "resume"
+            else ["sample", "--run", str(run), "--n", "4", "--out", str(tmp_path / "s.npz")])
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"the checkpoint '{ckpt}' is damaged" in err and message in err and "Traceback" not in err
+
+
+def test_a_checkpoint_whose_metadata_lacks_keys_is_a_clear_error(finished_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    with numpy.load(run / "checkpoint.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    meta = json.loads(str(arrays["meta"]))
+    del meta["step"], meta["random_state"]
+    arrays["meta"] = numpy.array(json.dumps(meta))
+    numpy.savez(run / "checkpoint.npz", **arrays)
+    assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)]) == 1
+    assert "its metadata lacks ['step', 'random_state']" in capsys.readouterr().err
+
+
+def test_an_overflowing_step_is_never_saved(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--model", "toy", "--dataset", "ring", "--lr-g", "1e41", "--max-steps", "1", "--quiet",
+                 "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "training diverged at step 1" in err and "G layer 0.weight" in err
+    assert not (out / "checkpoint.npz").exists()
+
+
+def test_sampling_refuses_a_checkpoint_with_non_finite_weights(finished_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    with numpy.load(run / "checkpoint.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["G/2.weight"] = numpy.full_like(arrays["G/2.weight"], numpy.inf)
+    numpy.savez(run / "checkpoint.npz", **arrays)
+    assert main(["sample", "--run", str(run), "--n", "4", "--out", str(tmp_path / "s.npz")]) == 1
+    assert "holds NaN or Inf weights (G/2.weight)" in capsys.readouterr().err
+    assert not (tmp_path / "s.npz").exists()
