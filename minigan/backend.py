@@ -41,7 +41,8 @@ _GPU_INSTALL_HINT = (
     "Install the CuPy wheel that matches your CUDA version, for example "
     "`pip install \"minigan[gpu]\"` (CUDA 13.x, cupy-cuda13x) or "
     "`pip install \"minigan[gpu-cuda12]\"` (CUDA 12.x); `nvidia-smi` prints the CUDA version. "
-    "Or run on the CPU with MINIGAN_DEVICE=cpu."
+    "Or run on the CPU: --device cpu on the command line (the default), or MINIGAN_DEVICE=cpu in the "
+    "environment, or set_device(\"cpu\") from Python."
 )
 
 

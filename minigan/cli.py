@@ -21,6 +21,7 @@ import time
 def _cmd_demo(args) -> int:
     from . import toy_gan
 
+    _check_writable_folder("minigan demo", args.out)
     start = time.perf_counter()
     run = toy_gan.train(steps=args.steps, batch_size=args.batch_size, loss=args.loss, seed=args.seed,
                         progress=not args.quiet)
@@ -46,7 +47,7 @@ def _cmd_gradcheck(args) -> int:
 _TRAIN_FIELD = {"data": "data_path"}
 # What a resumed run may change (the schedule and where it runs); everything else defines the run.
 _RESUMABLE = {"epochs", "max_steps", "lr_g", "lr_d", "beta1", "beta2", "device", "data_path", "eval_every_epoch",
-              "eval_n"}
+              "eval_n", "checkpoint_every"}
 _NOT_SETTINGS = {"resume", "overwrite", "quiet", "out", "func", "command", "adam"}
 
 
@@ -123,7 +124,8 @@ def _new_config(args):
         n_critic=args.n_critic, label_smoothing=args.label_smoothing, clip=args.clip,
         gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
         classes=args.classes, data_path=args.data,
-        max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n)
+        max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n,
+        checkpoint_every=args.checkpoint_every)
 
 
 def _cmd_sample(args) -> int:
@@ -146,9 +148,30 @@ def _cmd_eval(args) -> int:
     return 0
 
 
+def _check_writable_folder(where: str, folder: str):
+    """Before any work: ``folder`` exists or can be made, is a folder, and takes a file."""
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise NotADirectoryError(f"{where}: --out {folder!r} is a file; it needs a folder to write into")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        probe = os.path.join(folder, ".minigan-write-test")
+        with open(probe, "w") as f:
+            f.write("ok")
+        os.remove(probe)
+    except OSError as exc:
+        raise OSError(f"{where}: cannot write into {folder!r}: {exc.strerror}") from exc
+
+
+def _check_writable_file(where: str, path: str):
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{where}: --out {path!r} is a folder; give a file name (e.g. {path}/weights.npz)")
+    _check_writable_folder(where, os.path.dirname(os.path.abspath(path)))
+
+
 def _cmd_classifier(args) -> int:
     from . import classifier
 
+    _check_writable_file("minigan classifier", args.out)
     return classifier.main(args)
 
 
@@ -164,8 +187,37 @@ def _cmd_bench_layers(args) -> int:
     return bench.main_layers(args)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, plus a suggestion for a mistyped flag: "--epoch" → "did you mean --epochs?"."""
+
+    def parse_args(self, args=None, namespace=None):
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_args(args, namespace)
+
+    def error(self, message):
+        if message.startswith("unrecognized arguments:"):
+            message += _suggestions(self, message.split(":", 1)[1].split())
+        super().error(message)
+
+
+def _suggestions(parser, unknown) -> str:
+    import difflib
+    commands = parser._subparsers._group_actions[0].choices if parser._subparsers else {}
+    argv = getattr(parser, "_argv", [])
+    command = next((a for a in argv if a in commands), None)
+    scope = commands[command] if command else parser
+    options = [s for action in scope._actions for s in action.option_strings if s.startswith("--")]
+    hints = []
+    for token in unknown:
+        if token.startswith("-"):
+            close = difflib.get_close_matches(token.split("=", 1)[0], options, n=1, cutoff=0.6)
+            if close:
+                hints.append(f"{token}: did you mean {close[0]}?")
+    return (" (" + "; ".join(hints) + ")") if hints else ""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="minigan",
         description="minigan: a from-scratch GAN engine on NumPy/CuPy, every backward pass written out.")
     sub = parser.add_subparsers(dest="command", metavar="command")
@@ -187,8 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--width", type=_positive_float, default=1.0, help="multiplier of every hidden width, "
                     "e.g. 0.25 for a laptop-sized DCGAN (default: 1)")
     tr.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="device (default: cpu)")
-    tr.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run on the "
-                    "CPU (default: 0)")
+    tr.add_argument("--seed", type=_non_negative_int, default=0, help="random seed; the same seed gives the same "
+                    "run on the CPU (default: 0)")
     tr.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     tr.add_argument("--overwrite", action="store_true", help="the --out folder holds a run: delete that run's "
                     "files (config, log, checkpoint, metrics, pictures; nothing else) and start again")
@@ -221,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--eval-every-epoch", action="store_true", help="FID and class histogram after every epoch "
                     "(metrics.jsonl, metrics.png) with a mode-collapse alarm; toy sets are always measured")
     tr.add_argument("--eval-n", type=_positive_int, default=2000, help="samples per evaluation (default: 2000)")
+    tr.add_argument("--checkpoint-every", type=_positive_int, default=500, metavar="STEPS",
+                    help="save a checkpoint every this many steps, besides every epoch end (default: 500)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
     tr.set_defaults(func=_cmd_train)
 
@@ -231,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--n", type=_positive_int, default=10000, help="number of samples (default: 10000)")
     sa.add_argument("--out", required=True, help="output .npz file")
     sa.add_argument("--grid", default=None, help="also write a PNG of the first 64 samples")
-    sa.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
+    sa.add_argument("--seed", type=_non_negative_int, default=0, help="noise seed (default: 0)")
     sa.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     sa.set_defaults(func=_cmd_sample)
 
@@ -245,16 +299,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--n", type=_positive_int, default=10000, help="samples to draw with --run (default: 10000)")
     ev.add_argument("--dataset", choices=("mnist", "fashion-mnist", "ring", "grid"), default=None,
                     help="the data the samples imitate (default: from the samples' configuration)")
-    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--seed", type=_non_negative_int, default=0)
     ev.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     ev.set_defaults(func=_cmd_eval)
 
     cl = sub.add_parser("classifier", help="train the LeNet-style classifier behind FID and the Inception Score",
                         description="Train the classifier minigan's metrics use (minigan/classifier.py) and save "
                                     "its weights; the same arguments reproduce the shipped weights bit for bit.")
-    cl.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist")
-    cl.add_argument("--epochs", type=_positive_int, default=6)
-    cl.add_argument("--seed", type=int, default=0)
+    cl.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist",
+                    help="the dataset whose classifier to train (default: mnist)")
+    cl.add_argument("--epochs", type=_positive_int, default=6, help="passes over the training set (default: 6, "
+                    "which gives the shipped weights)")
+    cl.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0, the shipped weights')")
     cl.add_argument("--out", required=True, help="the .npz to write")
     cl.add_argument("--data", default=None, help="folder with the dataset files")
     cl.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -269,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--batch-size", type=_positive_int, default=128, help="batch size (default: 128)")
     demo.add_argument("--loss", choices=("nonsaturating", "minimax"), default="nonsaturating",
                       help="generator loss (default: nonsaturating)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    demo.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=_cmd_demo)
 
@@ -324,6 +380,16 @@ def _positive(convert, noun: str):
 
 
 _positive_int = _positive(int, "integer")
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
 _positive_float = _positive(float, "number")
 
 
@@ -339,7 +405,10 @@ def main(argv=None) -> int:
         return args.func(args)
     except (ValueError, TypeError, OSError, RuntimeError) as exc:
         # Errors from minigan already say where and what; a traceback would only hide the message.
-        print(f"minigan {args.command}: error: {exc}", file=sys.stderr)
+        text = str(exc)
+        # Most messages already start with where they come from ("minigan train: ..."); say it once.
+        print(f"error: {text}" if text.startswith("minigan") else f"minigan {args.command}: error: {text}",
+              file=sys.stderr)
         return 1
 
 

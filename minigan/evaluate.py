@@ -17,11 +17,33 @@ from . import metrics
 TOY_STD = {"ring": 0.02, "grid": 0.05}
 
 
+IMAGE_SETS = ("mnist", "fashion-mnist")
+
+
 def _as_model_input(images) -> numpy.ndarray:
-    """uint8 (N, 28, 28) or float (N, 1, 28, 28) in [-1, 1] → float32 (N, 1, 28, 28) in [-1, 1]."""
+    """uint8 (N, 28, 28) in 0..255, or float (N, [1,] 28, 28) in [-1, 1] as ``minigan sample`` and
+    the generators write them → float32 (N, 1, 28, 28) in [-1, 1]. Anything else is refused: a
+    float image in 0..255 or 0..1 would be scored as if it were in [-1, 1], silently."""
     images = numpy.asarray(images)
+    where = "minigan eval"
     if images.dtype == numpy.uint8:
         images = images.astype(numpy.float32) / 127.5 - 1
+    elif images.dtype.kind != "f":
+        raise ValueError(f"{where}: expected images as uint8 (0..255) or floats in [-1, 1] (as `minigan sample` "
+                         f"writes them), got {images.dtype} values")
+    else:
+        if not numpy.isfinite(images).all():
+            raise ValueError(f"{where}: the images contain {int(numpy.isnan(images).sum())} NaN and "
+                             f"{int(numpy.isinf(images).sum())} Inf values; they cannot be scored")
+        low, high = float(images.min()), float(images.max())
+        if low < -1 - 1e-6 or high > 1 + 1e-6:
+            hint = " (they look like 0..255: save them as uint8)" if high > 2 else ""
+            raise ValueError(f"{where}: expected float images in [-1, 1] (as `minigan sample` writes them) or uint8 "
+                             f"0..255, got float values from {low:g} to {high:g}{hint}")
+        if low >= 0:       # an MNIST-like image in [-1, 1] has its background near −1
+            raise ValueError(f"{where}: expected float images in [-1, 1] (background near −1), got float values from "
+                             f"{low:g} to {high:g}, none negative: these look like images scaled to [0, 1]; use "
+                             "2·x − 1, or uint8 0..255")
     if images.ndim == 3:
         images = images[:, None]
     if images.ndim != 4 or images.shape[1:] != (1, 28, 28):
@@ -50,6 +72,12 @@ def evaluate_images(images, dataset: str = "mnist", n_bootstrap: int = 10, data_
 
 def evaluate_points(points, dataset: str = "ring") -> dict:
     from .data import grid_modes, ring_modes
+    if dataset not in TOY_STD:
+        raise ValueError(f"minigan eval: 2-D points are scored against a toy set {sorted(TOY_STD)}, got dataset "
+                         f"{dataset!r}")
+    points = numpy.asarray(points, dtype=numpy.float64)
+    if points.ndim != 2 or points.shape[1] != 2 or not numpy.isfinite(points).all():
+        raise ValueError(f"minigan eval: expected finite 2-D points of shape (N, 2), got shape {points.shape}")
     modes = ring_modes() if dataset == "ring" else grid_modes()
     return {"dataset": dataset, "n": len(points), **metrics.toy_metrics(points, modes, TOY_STD[dataset])}
 
@@ -59,10 +87,11 @@ def evaluate_run(run: str, n: int = 10000, seed: int = 0) -> dict:
     import tempfile
 
     from .sample import sample
+    from .checkpoint import read_meta
     with tempfile.TemporaryDirectory() as tmp:
         generated = sample(run, n, os.path.join(tmp, "samples.npz"), seed=seed)
-    with open(os.path.join(run, "config.json")) as f:
-        dataset = json.load(f)["dataset"]
+    # The checkpoint's own record decides (config.json is a copy a person may have edited).
+    dataset = read_meta(os.path.join(run, "checkpoint.npz"))["config"]["dataset"]
     if dataset in TOY_STD:
         return evaluate_points(generated, dataset)
     return evaluate_images(generated, dataset)
@@ -76,6 +105,9 @@ def evaluate_samples(path: str, dataset: str | None = None) -> dict:
             return evaluate_points(f["points"], dataset or "ring")
         if "images" not in f.files:
             raise ValueError(f"minigan eval: {path!r} holds neither 'images' nor 'points'")
+        if dataset is not None and dataset not in IMAGE_SETS:
+            raise ValueError(f"minigan eval: {path!r} holds images, which are scored against {list(IMAGE_SETS)}, "
+                             f"got dataset {dataset!r}")
         return evaluate_images(f["images"], dataset or "mnist")
 
 

@@ -88,6 +88,7 @@ class TrainConfig:
     max_steps: int | None = None      # stop after this many steps (a checkpoint is written)
     eval_every_epoch: bool = False    # FID and class histogram after every epoch (toy sets: always)
     eval_n: int = 2000                # samples for that evaluation
+    checkpoint_every: int = 500       # also save every this many steps (epochs of the MNIST sets are 937)
 
     def __post_init__(self):
         for key, value in {**DEFAULT_SETTINGS, **LOSS_PRESETS.get(self.loss, {})}.items():
@@ -127,7 +128,18 @@ class TrainConfig:
             if self.dropout > 0 and self.model != "dcgan":
                 raise ValueError(f"minigan train: --dropout sets the dcgan discriminator's dropout; the {self.model} "
                                  "discriminator has none")
-        for name in ("epochs", "batch_size", "n_critic", "toy_samples"):
+        if not (isinstance(self.width, (int, float)) and 0 < self.width <= 8):
+            bad("--width in (0, 8]", self.width, "")
+        if self.classes is not None and (not self.classes or any(
+                isinstance(c, bool) or not isinstance(c, int) or not 0 <= c <= 9 for c in self.classes)):
+            bad("--classes to be digits 0..9", self.classes, "")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            bad("--seed to be an integer >= 0", self.seed, "")
+        if not (isinstance(self.clip, (int, float)) and 0 < self.clip < math.inf):
+            bad("--clip (the WGAN weight-clipping bound c) > 0", self.clip, "")
+        if not (isinstance(self.eval_n, int) and self.eval_n >= 2):
+            bad("--eval-n >= 2 (FID needs a covariance, from at least two samples; 2000 is the default)", self.eval_n, "")
+        for name in ("epochs", "batch_size", "n_critic", "toy_samples", "checkpoint_every"):
             if not (isinstance(getattr(self, name), int) and getattr(self, name) > 0):
                 bad(f"--{name.replace('_', '-')} to be a positive integer", getattr(self, name), "")
         for name in ("lr_g", "lr_d"):
@@ -210,6 +222,9 @@ class Trainer:
         self.opt_g = self._optimizer(self.G, config.lr_g)
         self.opt_d = self._optimizer(self.D, config.lr_d)
         self.real = load_real_data(config) if real_data is None else real_data
+        if config.eval_every_epoch and config.dataset in IMAGE_DATASETS:
+            from .classifier import load_classifier
+            load_classifier(config.dataset)             # fail now, not after the first epoch
         self.noise_rng = numpy.random.default_rng(config.seed + 3)    # z for training steps
         self.fixed_noise = numpy.random.default_rng(config.seed + 4).standard_normal(
             (64 if config.model != "toy" else 1000, self.noise_dim)).astype(numpy.float32)
@@ -241,6 +256,10 @@ class Trainer:
     def _train_step(self, real, noise) -> dict:
         xp = get_array_module(real)
         batch = real.shape[0]
+        if not bool(xp.isfinite(real).all()):        # the NaN rule: data is checked once per step, here
+            raise ValueError(f"minigan train: the real batch of step {self.step + 1} contains "
+                             f"{int(xp.isnan(real).sum())} NaN and {int(xp.isinf(real).sum())} Inf values: the "
+                             "training data is damaged (the weights are not to blame)")
         g_turn = (self.step + 1) % self.config.n_critic == 0
         fake = self.G.forward(noise) if g_turn else self.G.predict(noise)     # G keeps its cache for its turn
 
@@ -287,7 +306,7 @@ class Trainer:
             self.D.clear_cache()
             self.G.clear_cache()
             where = (_first_non_finite_layer(self.g_groups) or _first_non_finite_layer(self.d_groups)
-                     or "the discriminator's output (the weights overflowed float32)")
+                     or "the discriminator's output (its activations overflowed float32)")
             raise _diverged(self.step + 1, "NaN or Inf values", where)
         return out
 
@@ -409,6 +428,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
                 row = trainer.train_step(to_device(real, config.device), trainer.next_noise(len(real)))
                 trainer.position += 1
                 log_file.write(strict_json(row) + "\n")
+                if trainer.step % config.checkpoint_every == 0:          # a kill mid-epoch loses at most this much
+                    log_file.flush()
+                    trainer.save_checkpoint(files["checkpoint"])
                 if bar is not None:
                     bar.update(1)
                     if trainer.step % 10 == 0:

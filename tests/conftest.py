@@ -17,6 +17,31 @@ GPU_REASON = backend.gpu_unavailable_reason()
 requires_gpu = pytest.mark.skipif(GPU_REASON is not None, reason=f"no GPU: {GPU_REASON}")
 
 
+def _data_missing_reason():
+    """Why the MNIST / Fashion-MNIST files are not where the tests look, or None when they are."""
+    from minigan.data.mnist import FILES
+    folder = os.environ["MINIGAN_DATA"]
+    missing = [f"{name}/{f}" for name, files in FILES.items() for f in files
+               if not os.path.isfile(os.path.join(folder, name, f))]
+    if not missing:
+        return None
+    return (f"the dataset files are not in MINIGAN_DATA={folder} (missing {missing[0]}"
+            f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}); set MINIGAN_DATA to a folder holding "
+            "mnist/ and fashion-mnist/ with the original .gz files (this project's CI uses ../shared/data)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked needs_data skip, saying how to run them, when the data is missing; but never in CI
+    (CI=true), where a missing dataset must fail the run rather than hide it."""
+    reason = _data_missing_reason()
+    if reason is None or os.environ.get("CI", "").lower() == "true":
+        return
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        if "needs_data" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(params=["numpy", pytest.param("cupy", marks=[pytest.mark.gpu, requires_gpu])])
 def xp(request):
     if request.param == "numpy":

@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 
+import numpy
 import pytest
 
 from minigan.cli import main
@@ -40,7 +41,7 @@ def test_an_unwritable_output_folder_is_a_clear_error(tmp_path, capsys):
     blocker.write_text("not a folder")
     assert main(["demo", "--steps", "2", "--quiet", "--out", str(blocker / "sub")]) == 1
     err = capsys.readouterr().err
-    assert "minigan demo: error: minigan: cannot write" in err
+    assert "error: minigan demo: cannot write into" in err
 
 
 def test_bench_layers_prints_one_row_per_layer(capsys):
@@ -61,3 +62,15 @@ def test_bench_layers_table(capsys):
     assert main(["bench", "layers", "--batch-size", "2", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "matrix-product peak measured now" in out and "target ≥ 50%" in out
+
+
+def test_the_readme_python_snippet_runs_as_written():
+    """README's "A first look at the code" block, executed exactly as a reader would paste it."""
+    import pathlib
+    import re
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert blocks, "README has no python block"
+    namespace = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)
+    assert numpy.isfinite(namespace["d_loss"]) and numpy.isfinite(namespace["g_loss"])

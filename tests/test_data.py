@@ -14,6 +14,7 @@ from minigan.data import mnist
 SHARED = os.environ["MINIGAN_DATA"]
 
 
+@pytest.mark.needs_data
 def test_mnist_train_set_is_scaled_to_minus_one_one_with_the_published_class_counts():
     ds = data.load("mnist", "train")
     assert ds.images.shape == (60000, 1, 28, 28) and ds.images.dtype == numpy.float32
@@ -21,6 +22,7 @@ def test_mnist_train_set_is_scaled_to_minus_one_one_with_the_published_class_cou
     assert numpy.bincount(ds.labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 
 
+@pytest.mark.needs_data
 def test_fashion_mnist_test_split_and_a_subset_of_classes():
     ds = data.load("fashion-mnist", "test", classes=[7, 0])
     assert ds.images.shape == (2000, 1, 28, 28)
@@ -28,6 +30,7 @@ def test_fashion_mnist_test_split_and_a_subset_of_classes():
     assert data.CLASS_NAMES["fashion-mnist"][7] == "Sneaker"
 
 
+@pytest.mark.needs_data
 def test_to_uint8_inverts_the_scaling():
     raw = mnist.read_idx(os.path.join(SHARED, "mnist", "t10k-images-idx3-ubyte.gz"))
     assert numpy.array_equal(data.to_uint8(data.load("mnist", "test").images[:, 0]), raw)
@@ -41,6 +44,7 @@ def _linked_copy(tmp_path, name="mnist"):
     return folder
 
 
+@pytest.mark.needs_data
 def test_search_order_explicit_path_then_environment_then_cache(tmp_path, monkeypatch):
     explicit = _linked_copy(tmp_path / "explicit")
     cache = tmp_path / "xdg"
@@ -53,6 +57,7 @@ def test_search_order_explicit_path_then_environment_then_cache(tmp_path, monkey
     assert mnist.locate("mnist", download=False) == str(cache / "minigan" / "mnist")   # the cache
 
 
+@pytest.mark.needs_data
 def test_a_truncated_file_is_a_clear_checksum_error(tmp_path):
     folder = tmp_path / "mnist"
     folder.mkdir()
@@ -94,6 +99,7 @@ def mirror(tmp_path):
     server.shutdown()
 
 
+@pytest.mark.needs_data
 def test_missing_files_are_downloaded_verified_and_written_atomically(tmp_path, monkeypatch, mirror):
     root, url = mirror
     for f in mnist.FILES["mnist"]:
@@ -106,6 +112,7 @@ def test_missing_files_are_downloaded_verified_and_written_atomically(tmp_path, 
     assert len(data.load("mnist", "test")) == 10000
 
 
+@pytest.mark.needs_data
 def test_a_corrupt_download_is_refused_and_not_kept(tmp_path, monkeypatch, mirror):
     root, url = mirror
     for f in mnist.FILES["mnist"]:
@@ -132,6 +139,7 @@ def test_not_an_idx_file(tmp_path):
         mnist.read_idx(str(bad))
 
 
+@pytest.mark.needs_data
 def test_unknown_dataset_and_bad_classes():
     with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
         data.load("cifar")

@@ -94,3 +94,207 @@ def test_bad_constructor_arguments(make, message):
 def test_bad_optimizer_arguments(make, message):
     with pytest.raises((ValueError, TypeError), match=message):
         make(nn.Dense(2, 2).parameters())
+
+
+# ---------------------------------------------------------------------------------------------
+# The sweep: bad inputs across the Python API and the CLI, one row each. Every row names the
+# exception type and the words the message must contain: what was expected and what was got.
+# None may end inside NumPy (a raw broadcasting or indexing error) or pass silently.
+# ---------------------------------------------------------------------------------------------
+import json  # noqa: E402
+import os  # noqa: E402
+
+from minigan import models, penalties  # noqa: E402
+from minigan.cli import main  # noqa: E402
+from minigan.train import TrainConfig, Trainer  # noqa: E402
+
+
+def _kept_dense():
+    layer = nn.Dense(2, 2)
+    layer.forward(f32(3, 2))
+    layer.backward(f32(3, 2))
+    return layer
+
+
+def _twice():
+    layer = nn.Tanh()
+    layer.forward(f32(2, 2))
+    layer.forward(f32(2, 2))
+
+
+def _load_sgd_into_adam():
+    optim.Adam(nn.Dense(3, 2).parameters()).load_state_dict(
+        optim.SGD(nn.Dense(3, 2).parameters(), lr=0.1, momentum=0.5).state_dict())
+
+
+API_CASES = [
+    # layers: shapes, dtypes, ranks
+    ("dense features", lambda: nn.Dense(784, 256).forward(f32(64, 100)), ValueError, ["expected 784 input features", "(64, 100)"]),
+    ("dense rank", lambda: nn.Dense(4, 2).forward(f32(3, 2, 2)), ValueError, ["expected a 2-D input", "(3, 2, 2)"]),
+    ("dense uint8", lambda: nn.Dense(4, 2).forward(numpy.ones((2, 4), numpy.uint8)), TypeError, ["float32 or float64", "uint8"]),
+    ("dense list", lambda: nn.Dense(2, 1).forward([[1.0, 2.0]]), TypeError, ["NumPy or CuPy array", "list"]),
+    ("dense float64 vs float32", lambda: nn.Dense(2, 1).forward(numpy.ones((1, 2))), TypeError, ["float64", "(float32)"]),
+    ("conv channels", lambda: nn.Conv2d(2, 3, 3).forward(f32(1, 4, 5, 5)), ValueError, ["expected 2 input channels", "(1, 4, 5, 5)"]),
+    ("conv rank", lambda: nn.Conv2d(2, 3, 3).forward(f32(2, 5, 5)), ValueError, ["4-D input (N, C, H, W)", "(2, 5, 5)"]),
+    ("conv kernel too big", lambda: nn.Conv2d(2, 3, 7).forward(f32(1, 2, 5, 5)), ValueError, ["7×7 kernel is larger", "5×5"]),
+    ("convT channels", lambda: nn.ConvTranspose2d(2, 3, 3).forward(f32(1, 4, 5, 5)), ValueError, ["expected 2 input channels", "4 channels"]),
+    ("bn1d features", lambda: nn.BatchNorm1d(4).forward(f32(3, 5)), ValueError, ["expected 4 features", "(3, 5)"]),
+    ("bn2d rank", lambda: nn.BatchNorm2d(4).forward(f32(3, 4)), ValueError, ["4-D input (N, C, H, W)", "(3, 4)"]),
+    ("bn batch of one", lambda: nn.BatchNorm1d(4).forward(f32(1, 4)), ValueError, ["more than one value per feature", "(1, 4)"]),
+    ("reshape size", lambda: nn.Reshape((7, 7)).forward(f32(2, 50)), ValueError, ["49 values per example", "(2, 50)"]),
+    ("flatten 1-D", lambda: nn.Flatten().forward(f32(3)), ValueError, ["batch axis", "(3,)"]),
+    ("backward first", lambda: nn.Tanh().backward(f32(2, 2)), ValueError, ["no pending forward"]),
+    ("dy shape", lambda: (lambda l: (l.forward(f32(5, 3)), l.backward(f32(5, 1))))(nn.Dense(3, 2)), ValueError,
+     ["expected dy of shape (5, 2)", "(5, 1)"]),
+    ("forward twice", _twice, ValueError, ["called again while the previous forward still waits"]),
+    ("double backward not kept", lambda: _kept_dense().double_backward(f32(3, 2)), ValueError, ["keep_for_double_backward=True"]),
+    # constructors
+    ("dense zero", lambda: nn.Dense(0, 3), ValueError, ["positive integer", "got 0"]),
+    ("dense negative", lambda: nn.Dense(-2, 3), ValueError, ["positive integer", "got -2"]),
+    ("dense float size", lambda: nn.Dense(3, 2.5), ValueError, ["positive integer", "got 2.5"]),
+    ("conv kernel 0", lambda: nn.Conv2d(2, 3, 0), ValueError, ["kernel_size to be a positive int", "got 0"]),
+    ("conv padding name", lambda: nn.Conv2d(2, 3, 3, padding="full"), ValueError, ["'same' or 'valid'", "'full'"]),
+    ("conv stride 0", lambda: nn.Conv2d(2, 3, 3, stride=(1, 0)), ValueError, ["stride to be a positive int", "(1, 0)"]),
+    ("dropout p=1", lambda: nn.Dropout(1.0), ValueError, ["0 <= p < 1", "1.0"]),
+    ("leaky slope", lambda: nn.LeakyReLU(1.5), ValueError, ["0 <= negative_slope < 1", "1.5"]),
+    ("bn momentum", lambda: nn.BatchNorm1d(4, momentum=2), ValueError, ["0 <= momentum <= 1", "got 2"]),
+    ("bn eps", lambda: nn.BatchNorm1d(4, eps=0), ValueError, ["eps > 0", "got 0"]),
+    ("initializer", lambda: nn.Dense(2, 2, init="kaiming"), ValueError, ["unknown initializer 'kaiming'"]),
+    ("sequential str", lambda: nn.Sequential(nn.Dense(2, 2), "relu"), TypeError, ["expected layers", "str at position 1"]),
+    ("spectral norm convT", lambda: nn.SpectralNorm(nn.ConvTranspose2d(2, 2, 3)), TypeError, ["Dense or Conv2d", "ConvTranspose2d"]),
+    ("spectral norm iterations", lambda: nn.SpectralNorm(nn.Dense(2, 2), n_power_iterations=0), ValueError,
+     ["n_power_iterations to be a positive integer", "got 0"]),
+    ("models width", lambda: models.build("mlp", 0), ValueError, ["0 < width <= 8", "got 0"]),
+    ("models name", lambda: models.build("vae"), ValueError, ["unknown model 'vae'", "'dcgan'"]),
+    # losses
+    ("bce nan", lambda: losses.bce_with_logits(numpy.array([[numpy.nan]], numpy.float32), 1.0), ValueError, ["1 NaN", "(1, 1)"]),
+    ("bce target shape", lambda: losses.bce_with_logits(f32(4, 1), f32(4)), ValueError, ["shape of the logits (4, 1)", "(4,)"]),
+    ("bce target 2", lambda: losses.bce_with_logits(f32(4, 1), 2), ValueError, ["target in [0, 1]", "got 2"]),
+    ("bce int logits", lambda: losses.bce_with_logits(numpy.ones((4, 1), numpy.int64), 1.0), TypeError, ["float32 or float64", "int64"]),
+    ("ce labels range", lambda: losses.softmax_cross_entropy(numpy.ones((3, 4)), numpy.array([0, 1, 7])), ValueError, ["[0, 4)", "0..7"]),
+    ("ce float labels", lambda: losses.softmax_cross_entropy(numpy.ones((3, 4)), numpy.array([0., 1., 2.])), ValueError,
+     ["integer labels of shape (3,)", "float64"]),
+    ("d loss inf", lambda: losses.discriminator_loss(numpy.array([[numpy.inf]]), f32(1, 1)), ValueError, ["1 Inf"]),
+    ("gan loss name", lambda: losses.get_gan_loss("kl"), ValueError, ["unknown GAN loss 'kl'", "'wgan-gp'"]),
+    # optimizers
+    ("adam lr", lambda: optim.Adam(nn.Dense(2, 2).parameters(), lr=-1), ValueError, ["finite number >= 0", "-1"]),
+    ("adam betas", lambda: optim.Adam(nn.Dense(2, 2).parameters(), betas=(1.0, 0.999)), ValueError, ["betas in [0, 1)", "(1.0, 0.999)"]),
+    ("sgd empty", lambda: optim.SGD([], lr=0.1), ValueError, ["empty parameter list"]),
+    ("sgd arrays", lambda: optim.SGD([numpy.zeros(3)], lr=0.1), TypeError, ["minigan.nn.Parameter", "ndarray"]),
+    ("rmsprop alpha", lambda: optim.RMSProp(nn.Dense(2, 2).parameters(), alpha=1.0), ValueError, ["0 <= alpha < 1", "1.0"]),
+    ("adam loads sgd state", _load_sgd_into_adam, ValueError, ["['m', 'v']", "['velocity']"]),
+    # penalties
+    ("gp with batchnorm", lambda: penalties.gradient_penalty(nn.Sequential(nn.Dense(2, 4), nn.BatchNorm1d(4), nn.Dense(4, 1)),
+                                                              f32(4, 2)), ValueError, ["BatchNorm1d(4) in training mode"]),
+    ("gp weight", lambda: penalties.gradient_penalty(nn.Dense(2, 1), f32(4, 2), weight=-1), ValueError, ["finite number >= 0", "-1"]),
+    ("gp int input", lambda: penalties.gradient_penalty(nn.Dense(2, 1), numpy.ones((4, 2), numpy.int32)), TypeError, ["float32 or float64", "int32"]),
+    ("interpolate shapes", lambda: penalties.interpolate(f32(4, 2), f32(3, 2), numpy.random.default_rng(0)), ValueError,
+     ["shape of real (4, 2)", "(3, 2)"]),
+    ("interpolate rng", lambda: penalties.interpolate(f32(4, 2), f32(4, 2), 7), TypeError, ["numpy.random.Generator", "int 7"]),
+    ("r1 with dropout", lambda: penalties.r1_penalty(nn.Sequential(nn.Dense(2, 4), nn.Dropout(0.5), nn.Dense(4, 1)), f32(4, 2), 1.0),
+     ValueError, ["Dropout(p=0.5) in training mode"]),
+    # the run's configuration
+    ("config toy on mnist", lambda: TrainConfig(model="toy", dataset="mnist").validate(), ValueError, ["model 'toy' does not fit dataset 'mnist'"]),
+    ("config loss", lambda: TrainConfig(loss="nope").validate(), ValueError, ["--loss to be one of", "'nope'"]),
+    ("config epochs", lambda: TrainConfig(epochs=0).validate(), ValueError, ["--epochs to be a positive integer", "0"]),
+    ("config batch", lambda: TrainConfig(batch_size=-3).validate(), ValueError, ["--batch-size to be a positive integer", "-3"]),
+    ("config lr", lambda: TrainConfig(lr_g=0.0).validate(), ValueError, ["--lr-g > 0", "0.0"]),
+    ("config smoothing", lambda: TrainConfig(label_smoothing=0.6).validate(), ValueError, ["[0, 0.5)", "0.6"]),
+    ("config clip", lambda: TrainConfig(loss="wgan", clip=-1).validate(), ValueError, ["--clip", "> 0", "-1"]),
+    ("config seed", lambda: TrainConfig(seed=-1).validate(), ValueError, ["--seed to be an integer >= 0", "-1"]),
+    ("config eval-n", lambda: TrainConfig(eval_n=1).validate(), ValueError, ["--eval-n >= 2", "1"]),
+    ("config width", lambda: TrainConfig(width=0).validate(), ValueError, ["--width in (0, 8]", "0"]),
+    ("config classes", lambda: TrainConfig(classes=[3, 11]).validate(), ValueError, ["digits 0..9", "[3, 11]"]),
+    ("config gp weight", lambda: TrainConfig(gp_weight=5.0).validate(), ValueError, ["--gp-weight belongs to --loss wgan-gp"]),
+    ("config r1 with wgan", lambda: TrainConfig(loss="wgan", r1=1.0).validate(), ValueError, ["--r1", "wgan"]),
+    ("config dropout on mlp", lambda: TrainConfig(dropout=0.5).validate(), ValueError, ["--dropout", "mlp"]),
+    ("config optimizer", lambda: TrainConfig(optimizer="adagrad").validate(), ValueError, ["--optimizer to be one of", "'adagrad'"]),
+    ("config beta1", lambda: TrainConfig(beta1=1.2).validate(), ValueError, ["--beta1 in [0, 1)", "1.2"]),
+    ("config checkpoint-every", lambda: TrainConfig(checkpoint_every=0).validate(), ValueError, ["--checkpoint-every", "0"]),
+    ("nan in the real data", lambda: Trainer(TrainConfig(model="toy", dataset="ring", toy_samples=256),
+                                             real_data=numpy.full((256, 2), numpy.nan, numpy.float32)).train_step(
+        numpy.full((64, 2), numpy.nan, numpy.float32), numpy.zeros((64, 2), numpy.float32)), ValueError,
+     ["real batch of step 1 contains 128 NaN", "training data is damaged"]),
+]
+
+
+@pytest.mark.parametrize("make,kind,words", [c[1:] for c in API_CASES], ids=[c[0] for c in API_CASES])
+def test_the_api_sweep(make, kind, words):
+    with pytest.raises(kind) as info:
+        make()
+    message = str(info.value)
+    for w in words:
+        assert w in message, f"{w!r} not in {message!r}"
+    assert "numpy" not in str(info.traceback[-1].path), f"raised from inside NumPy: {info.traceback[-1]}"
+
+
+@pytest.fixture(scope="module")
+def a_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep") / "run"
+    assert main(["train", "--model", "toy", "--dataset", "ring", "--epochs", "1", "--batch-size", "500", "--quiet",
+                 "--out", str(out)]) == 0
+    return out
+
+
+def _samples(folder, name, **arrays):
+    path = os.path.join(folder, name)
+    numpy.savez(path, **arrays)
+    return path
+
+
+IMAGES = numpy.random.default_rng(0).uniform(0, 255, (50, 28, 28))
+WITH_NAN = numpy.full((50, 28, 28), -0.5, numpy.float32)
+WITH_NAN[:, 0, 0] = numpy.nan                     # one NaN pixel in each of the 50 images
+CLI_CASES = [
+    # (id, argv with {run} and {tmp} placeholders, exit code, words in stderr)
+    ("unknown model", ["train", "--model", "gan9000"], 2, ["invalid choice: 'gan9000'"]),
+    ("batch size 0", ["train", "--batch-size", "0"], 2, ["--batch-size", "expected a positive integer, got 0"]),
+    ("negative seed", ["train", "--seed", "-1"], 2, ["--seed", "expected an integer >= 0, got -1"]),
+    ("typo suggestion", ["train", "--spectralnorm"], 2, ["--spectralnorm", "did you mean --spectral-norm?"]),
+    ("bad width", ["train", "--width", "abc"], 2, ["--width", "expected a positive number, got 'abc'"]),
+    ("folder holds a run", ["train", "--model", "toy", "--dataset", "ring", "--quiet", "--out", "{run}"], 1,
+     ["already holds a run", "--resume", "--overwrite"]),
+    ("resume nothing", ["train", "--resume", "--quiet", "--out", "{tmp}/none"], 1, ["no run to resume", "config.json does not exist"]),
+    ("resume and overwrite", ["train", "--resume", "--overwrite", "--quiet", "--out", "{run}"], 1, ["give one of them"]),
+    ("resume contradiction", ["train", "--resume", "--model", "mlp", "--quiet", "--out", "{run}"], 1,
+     ["--model 'mlp' (the run: 'toy')"]),
+    ("gp on the dcgan dropout", ["train", "--model", "dcgan", "--loss", "wgan-gp", "--dropout", "0.3", "--quiet",
+                                 "--out", "{tmp}/gp"], 1, ["Dropout(p=0.3) in training mode", "--dropout 0"]),
+    ("classes out of range", ["train", "--classes", "11", "--quiet", "--out", "{tmp}/c"], 1, ["digits 0..9", "[11]"]),
+    ("missing data folder", ["train", "--data", "{tmp}/nowhere", "--quiet", "--out", "{tmp}/d"], 1, ["the data path"]),
+    ("gpu without cupy", ["train", "--device", "gpu", "--model", "toy", "--dataset", "ring", "--quiet", "--out", "{tmp}/g"],
+     1, ["CuPy", "--device cpu"]),
+    ("sample no run", ["sample", "--run", "{tmp}/none", "--out", "{tmp}/s.npz"], 1, ["does not exist"]),
+    ("sample n 0", ["sample", "--run", "{run}", "--n", "0", "--out", "{tmp}/s.npz"], 2, ["--n", "got 0"]),
+    ("eval neither", ["eval"], 1, ["exactly one of --run and --samples"]),
+    ("eval 0..255 floats", ["eval", "--samples", "{f255}"], 1, ["float values from", "to 25", "uint8"]),
+    ("eval 0..1 floats", ["eval", "--samples", "{f01}"], 1, ["none negative", "[0, 1]"]),
+    ("eval bool images", ["eval", "--samples", "{fbool}"], 1, ["uint8 (0..255) or floats in [-1, 1]", "bool"]),
+    ("eval nan images", ["eval", "--samples", "{fnan}"], 1, ["50 NaN"]),
+    ("eval points as mnist", ["eval", "--samples", "{fpts}", "--dataset", "mnist"], 1, ["toy set", "'mnist'"]),
+    ("demo into a file", ["demo", "--quiet", "--out", "{file}"], 1, ["is a file", "needs a folder"]),
+    ("classifier into a folder", ["classifier", "--quiet", "--out", "{tmp}"], 1, ["is a folder", "give a file name"]),
+    ("bench unknown model", ["bench", "train", "--model", "vae"], 2, ["invalid choice: 'vae'"]),
+    ("no command", [], 2, []),
+]
+
+
+@pytest.mark.parametrize("argv,code,words", [c[1:] for c in CLI_CASES], ids=[c[0] for c in CLI_CASES])
+def test_the_cli_sweep(argv, code, words, a_run, tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    fill = {"run": str(a_run), "tmp": str(tmp_path), "file": str(tmp_path / "file"),
+            "f255": _samples(tmp_path, "f255.npz", images=IMAGES.astype(numpy.float32)),
+            "f01": _samples(tmp_path, "f01.npz", images=(IMAGES / 255).astype(numpy.float32)),
+            "fbool": _samples(tmp_path, "fbool.npz", images=IMAGES > 128),
+            "fnan": _samples(tmp_path, "fnan.npz", images=WITH_NAN),
+            "fpts": _samples(tmp_path, "fpts.npz", points=numpy.zeros((10, 2)), config=numpy.array(json.dumps({"dataset": "ring"})))}
+    argv = [a.format(**fill) for a in argv]
+    try:
+        got = main(argv)
+    except SystemExit as exc:
+        got = exc.code
+    err = capsys.readouterr().err
+    assert got == code, err
+    assert "Traceback" not in err
+    for w in words:
+        assert w in err, f"{w!r} not in {err!r}"

@@ -68,6 +68,7 @@ def test_toy_metrics():
     assert metrics.toy_metrics(far, ring_modes(), 0.02)["high_quality_percent"] == 0
 
 
+@pytest.mark.needs_data
 @pytest.mark.parametrize("dataset,minimum", [("mnist", 0.99), ("fashion-mnist", 0.89)])
 def test_the_shipped_classifiers_match_their_checksums_and_accuracy(dataset, minimum):
     path = os.path.join(classifier.WEIGHTS_DIR, f"{dataset}_classifier.npz")
@@ -79,6 +80,7 @@ def test_the_shipped_classifiers_match_their_checksums_and_accuracy(dataset, min
     assert classifier.accuracy(model, test.images, test.labels) == model.meta["test_accuracy"]
 
 
+@pytest.mark.needs_data
 def test_classifier_training_is_deterministic():
     a, _ = classifier.train_classifier("mnist", epochs=1, max_steps=15, progress=False)
     b, _ = classifier.train_classifier("mnist", epochs=1, max_steps=15, progress=False)
@@ -86,6 +88,7 @@ def test_classifier_training_is_deterministic():
     assert all(numpy.array_equal(sa[k], sb[k]) for k in sa)
 
 
+@pytest.mark.needs_data
 def test_fid_of_the_test_set_against_itself_is_about_zero_and_a_collapsed_generator_is_large_but_finite():
     from minigan.data import load
     model = classifier.load_classifier("mnist")
@@ -99,6 +102,7 @@ def test_fid_of_the_test_set_against_itself_is_about_zero_and_a_collapsed_genera
     assert math.isfinite(boot_mean) and boot_std >= 0
 
 
+@pytest.mark.needs_data
 def test_minigan_eval_on_a_run_and_on_samples(tmp_path, capsys):
     run = str(tmp_path / "run")
     assert main(["train", "--model", "mlp", "--epochs", "1", "--max-steps", "20", "--quiet", "--out", run]) == 0

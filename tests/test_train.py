@@ -161,6 +161,7 @@ def test_sample_writes_points_for_toy_runs(tmp_path):
     assert points.shape == (300, 2) and points.dtype == numpy.float64
 
 
+@pytest.mark.needs_data
 def test_an_mlp_trains_on_real_mnist_from_the_command_line(tmp_path):
     out = str(tmp_path / "mlp")
     assert main(["train", "--model", "mlp", "--dataset", "mnist", "--epochs", "1", "--max-steps", "30", "--quiet",
@@ -192,6 +193,7 @@ def test_bad_configurations_are_clear_errors(config, message, tmp_path):
         TrainConfig(out=str(tmp_path), **config).validate()
 
 
+@pytest.mark.needs_data
 def test_a_batch_larger_than_the_dataset(tmp_path, capsys):
     assert main(["train", "--model", "mlp", "--dataset", "mnist", "--classes", "0", "--batch-size", "100000",
                  "--quiet", "--out", str(tmp_path)]) == 1
