@@ -1,7 +1,9 @@
 """The DCGAN on MNIST: the TensorFlow DCGAN tutorial's architecture, written in minigan.
 
-Time: about 4 minutes on a 2-core laptop at the default width 0.25 (5 epochs × 937 steps at
-~47 ms a step). With --full (width 1, the tutorial's exact sizes): about 4 minutes an epoch.
+Time: about 3 minutes on an idle 2-core laptop with both cores at the default width 0.25 (5 epochs
+× 937 steps at ~35 ms a step; `minigan bench train` measured 33.5–34.8 ms). With --full (width 1,
+the tutorial's exact sizes, ~217 ms a step): about 3.5 minutes an epoch. On a busy machine see
+docs/training.md#cpu-threads (--threads 1).
 
 G: Dense → BatchNorm → LeakyReLU → reshape (256, 7, 7) → ConvTranspose 5×5 (7×7) → BatchNorm →
    LeakyReLU → ConvTranspose 5×5 stride 2 (14×14) → BatchNorm → LeakyReLU → ConvTranspose 5×5

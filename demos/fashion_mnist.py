@@ -1,6 +1,7 @@
 """A GAN on Fashion-MNIST: the same MLP GAN as on MNIST, on clothes instead of digits.
 
-Time: about 1.5 minutes on a 2-core laptop (15 epochs × 937 steps at ~5 ms a step).
+Time: about 1.5 minutes on an idle 2-core laptop with both cores (15 epochs × 937 steps at ~5 ms a
+step); on a busy machine see docs/training.md#cpu-threads (--threads 1).
 
 Fashion-MNIST is harder than MNIST: textures and shapes vary more inside a class. Compare the
 sample grids with the MNIST run's: shoes, trousers and bags come first, shirts and pullovers

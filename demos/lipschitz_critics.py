@@ -2,8 +2,11 @@
 against the plain non-saturating GAN, on the ring and the grid (3 seeds each), and optionally on
 MNIST with the dcgan model at width 0.25.
 
-    python demos/lipschitz_critics.py                 # the 2-D mixtures: 24 runs, ~6 min on 2 cores
-    python demos/lipschitz_critics.py --mnist         # also MNIST: 5 runs of 3 epochs, ~25 min more
+    python demos/lipschitz_critics.py                 # the 2-D mixtures: 24 runs, about 5 minutes on 2 cores
+    python demos/lipschitz_critics.py --mnist         # also MNIST: 5 runs of 3 epochs, about 20 minutes more
+
+(Measured: 253 s of training for the 24 toy runs and 1,192 s for the 5 MNIST runs, on the 2-core
+reference machine while it was shared with other work; docs/metrics.md has the table it printed.)
 
 Every run uses TrainConfig's defaults plus its variant's own settings (the loss's preset: WGAN-GP
 brings Adam 1e-4, betas (0, 0.9), n_critic 5, λ = 10). Each run is then scored as `minigan eval`

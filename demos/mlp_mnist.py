@@ -1,6 +1,7 @@
 """The MLP GAN on MNIST: the dense GAN of the vanilla-GAN document, made correct.
 
-Time: about 1 minute on a 2-core laptop (10 epochs × 937 steps at ~5 ms a step).
+Time: about 1 minute on an idle 2-core laptop with both cores (10 epochs × 937 steps at ~5 ms a
+step); on a busy machine see docs/training.md#cpu-threads (--threads 1).
 
 G: 100 → 256 → 256 → 784 (ReLU, tanh); D: 784 → 256 → 256 → 1 (LeakyReLU 0.2, a logit).
 Non-saturating loss, Adam 2e-4 with β1 = 0.5. Recognizable digits appear within 10 epochs.

@@ -1,6 +1,7 @@
 """Mode collapse on the ring of 8 Gaussians: the minimax loss against the non-saturating loss.
 
-Time: about 15 seconds on a 2-core laptop (two runs of 10 epochs × 195 steps of a small MLP GAN).
+Time: about 12 seconds on an idle 2-core laptop with both cores (two runs of 10 epochs × 195 steps
+of a small MLP GAN; measured 12.2 s).
 
 The ring is the standard testbed for mode collapse: the data has 8 well-separated modes, and a
 generator that covers only some of them has collapsed. We train the same toy GAN twice, changing
@@ -12,9 +13,12 @@ only the generator's loss:
 Then we count, after every epoch, how many modes have generated samples within 3 standard
 deviations (the VEEGAN/PacGAN definition of a "high-quality" sample), and draw the samples.
 Watch the counts: a run that chases one mode after another, or sits on a few, is collapsing.
-With seed 0 on the reference machine: minimax covered 7 of 8 modes with 2% of its samples within
-3 std (its points smear along the ring between the modes), non-saturating 8 of 8 with 58%.
-Results move with the seed (TrainConfig(seed=...)); run a few to see how often each loss collapses.
+A fresh run with seed 0 on the 2-core reference machine, 2 BLAS threads (the default there):
+minimax covered 7 of 8 modes with 26% of its samples within 3 std, non-saturating 8 of 8 with 54%.
+With 1 thread (--threads 1 or MINIGAN_THREADS=1) the same seed gave 8 of 8 with 43% and 8 of 8 with
+30%: a different thread count rounds the matrix products differently, and a GAN amplifies that
+(docs/training.md#cpu-threads). So read one run as one draw: results move with the seed
+(TrainConfig(seed=...)) and the thread count; run a few to see how often each loss collapses.
 """
 import os
 import sys

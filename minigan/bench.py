@@ -156,7 +156,8 @@ def format_layer_table(peak: float, results, device: str) -> str:
     widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
     line = lambda row: "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
     batch = results[0]["input"][0] if results else 0
-    out = [f"minigan bench layers: batch {batch}, float32, device {device}; "
+    from . import threads
+    out = [f"minigan bench layers: batch {batch}, float32, device {device}, {threads.describe()}; "
            f"matrix-product peak measured now: {peak:.0f} GFLOP/s (2048×2048 @ 2048×2048)",
            "FLOPs: 2 per multiply-add, backward = 2 × forward; BatchNorm is memory-bound (no FLOPs counted)",
            "target: the three largest conv layers should run forward + backward at ≥ 50% of the measured "
@@ -208,8 +209,10 @@ def bench_train_one(model: str, width: float, batch_size: int, device: str, step
     import resource
     ms = _ms_per_train_step(model, width, batch_size, device, steps, warmup, loss)
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
+    from . import threads
     row = {"model": model, "width": width, "batch": batch_size, "device": device, "ms_per_step": round(ms, 2),
-           "samples_per_s": round(batch_size / (ms * 1e-3)), "peak_rss_mib": round(peak_rss_mib)}
+           "samples_per_s": round(batch_size / (ms * 1e-3)), "peak_rss_mib": round(peak_rss_mib),
+           "threads": threads.current()[0]}
     if loss != "nonsaturating":
         row = {"model": model, "loss": loss, **{k: v for k, v in row.items() if k != "model"}}
     if loss == "wgan-gp":       # the same critic (WGAN-GP's preset has no dropout) under plain WGAN
@@ -226,6 +229,9 @@ def main_train(args) -> int:
         configs = [(args.model, args.width)]
     else:
         configs = DEFAULT_TRAIN_CONFIGS
+    if not args.in_process:
+        from . import threads
+        print(f"# minigan bench train: {threads.describe(args.threads)}", file=sys.stderr, flush=True)
     if len(configs) == 1 and args.in_process:
         print(json.dumps(bench_train_one(configs[0][0], configs[0][1], args.batch_size, args.device, args.steps,
                                          loss=args.loss)))
@@ -233,7 +239,7 @@ def main_train(args) -> int:
     for model, width in configs:
         cmd = [sys.executable, "-m", "minigan", "bench", "train", "--model", model, "--width", str(width),
                "--batch-size", str(args.batch_size), "--device", args.device, "--steps", str(args.steps),
-               "--loss", args.loss, "--in-process"]
+               "--loss", args.loss, "--in-process"] + (["--threads", str(args.threads)] if args.threads else [])
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)

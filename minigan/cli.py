@@ -48,7 +48,7 @@ _TRAIN_FIELD = {"data": "data_path"}
 # What a resumed run may change (the schedule and where it runs); everything else defines the run.
 _RESUMABLE = {"epochs", "max_steps", "lr_g", "lr_d", "beta1", "beta2", "device", "data_path", "eval_every_epoch",
               "eval_n", "checkpoint_every"}
-_NOT_SETTINGS = {"resume", "overwrite", "quiet", "out", "func", "command", "adam"}
+_NOT_SETTINGS = {"resume", "overwrite", "quiet", "out", "func", "command", "adam", "threads"}
 
 
 def _flag(field: str) -> str:
@@ -276,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--checkpoint-every", type=_positive_int, default=500, metavar="STEPS",
                     help="save a checkpoint every this many steps, besides every epoch end (default: 500)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_threads(tr)
     tr.set_defaults(func=_cmd_train)
 
     sa = sub.add_parser("sample", help="draw samples from a trained run",
@@ -287,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--grid", default=None, help="also write a PNG of the first 64 samples")
     sa.add_argument("--seed", type=_non_negative_int, default=0, help="noise seed (default: 0)")
     sa.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    _add_threads(sa)
     sa.set_defaults(func=_cmd_sample)
 
     ev = sub.add_parser("eval", help="FID, Inception Score and class coverage (or toy-mode metrics) of a run",
@@ -301,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the data the samples imitate (default: from the samples' configuration)")
     ev.add_argument("--seed", type=_non_negative_int, default=0)
     ev.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    _add_threads(ev)
     ev.set_defaults(func=_cmd_eval)
 
     cl = sub.add_parser("classifier", help="train the LeNet-style classifier behind FID and the Inception Score",
@@ -314,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--out", required=True, help="the .npz to write")
     cl.add_argument("--data", default=None, help="folder with the dataset files")
     cl.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_threads(cl)
     cl.set_defaults(func=_cmd_classifier)
 
     demo = sub.add_parser("demo", help="train a small GAN on a 2-D ring of Gaussians and draw it",
@@ -327,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="generator loss (default: nonsaturating)")
     demo.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_threads(demo)
     demo.set_defaults(func=_cmd_demo)
 
     gc = sub.add_parser("gradcheck", help="check every layer's and loss's gradients; exit 1 on a failure",
@@ -347,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     layers.add_argument("--repeats", type=_positive_int, default=10, help="timed repeats per layer; the median is "
                         "reported (default: 10)")
     layers.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
+    _add_threads(layers)
     layers.set_defaults(func=_cmd_bench_layers)
     btrain = bench_sub.add_parser(
         "train", help="the full GAN training step: ms/step, samples/s, peak RSS",
@@ -362,8 +368,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the GAN loss (default: nonsaturating); wgan-gp also times plain WGAN on the same "
                              "critic and prints the ratio")
     btrain.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    _add_threads(btrain)
     btrain.set_defaults(func=_cmd_bench_train)
     return parser
+
+
+def _add_threads(parser):
+    parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+                        help="CPU threads for the matrix products (default: MINIGAN_THREADS, else all cores; "
+                             "see docs/training.md#cpu-threads)")
 
 
 def _positive(convert, noun: str):
@@ -402,6 +415,8 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
+        from . import threads
+        threads.configure(getattr(args, "threads", None))     # minigan/threads.py: the policy and why
         return args.func(args)
     except (ValueError, TypeError, OSError, RuntimeError) as exc:
         # Errors from minigan already say where and what; a traceback would only hide the message.

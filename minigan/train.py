@@ -399,6 +399,10 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
     if resume and not os.path.isfile(files["checkpoint"]):
         raise checkpoint.CheckpointError(f"minigan train: --resume given but {files['checkpoint']!r} does not exist")
     run_folder.prepare(config.out, resume, overwrite, log=log)
+    from . import threads
+    warning = threads.busy_warning(threads.current()[0])
+    if warning:
+        log(warning)
     trainer = Trainer(config, real_data)
     history = []
     if resume:

@@ -274,3 +274,14 @@ def test_random_kills_never_lose_or_corrupt_a_run(tmp_path):
     with numpy.load(straight / "checkpoint.npz") as a, numpy.load(killed / "checkpoint.npz") as b:
         arrays = [k for k in a.files if k != "meta"]
         assert arrays and all(numpy.array_equal(a[k], b[k]) for k in arrays)
+
+
+def test_eval_of_a_run_trusts_the_checkpoint_not_a_hand_edited_config(finished_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    config = json.loads((run / "config.json").read_text())
+    config["dataset"] = "grid"                                   # the run learned the ring
+    (run / "config.json").write_text(json.dumps(config))
+    assert main(["eval", "--run", str(run), "--n", "200", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["dataset"] == "ring" and result["n_modes"] == 8
