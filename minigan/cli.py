@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--out", required=True, help="output .npz file")
     sa.add_argument("--grid", default=None, help="also write a PNG of the first 64 samples")
     sa.add_argument("--seed", type=_non_negative_int, default=0, help="noise seed (default: 0)")
-    sa.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    sa.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="device to run G on (default: cpu)")
     _add_threads(sa)
     sa.set_defaults(func=_cmd_sample)
 
@@ -301,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--n", type=_positive_int, default=10000, help="samples to draw with --run (default: 10000)")
     ev.add_argument("--dataset", choices=("mnist", "fashion-mnist", "ring", "grid"), default=None,
                     help="the data the samples imitate (default: from the samples' configuration)")
-    ev.add_argument("--seed", type=_non_negative_int, default=0)
+    ev.add_argument("--seed", type=_non_negative_int, default=0, help="noise seed for --run (default: 0)")
     ev.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     _add_threads(ev)
     ev.set_defaults(func=_cmd_eval)
@@ -359,10 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Time the full training step (G forward, D on real and fake, both backward passes, both "
                     "Adam steps; float32) after a warm-up; one JSON object per line per configuration. Without "
                     "--model: mlp, dcgan and dcgan --width 0.25, at batch 64.")
-    btrain.add_argument("--model", choices=("mlp", "dcgan", "toy"), default=None)
-    btrain.add_argument("--width", type=_positive_float, default=1.0)
-    btrain.add_argument("--batch-size", type=_positive_int, default=64)
-    btrain.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    btrain.add_argument("--model", choices=("mlp", "dcgan", "toy"), default=None,
+                        help="one model (default: mlp, dcgan and dcgan at width 0.25)")
+    btrain.add_argument("--width", type=_positive_float, default=1.0, help="width multiplier with --model (default: 1)")
+    btrain.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default: 64)")
+    btrain.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="device (default: cpu)")
     btrain.add_argument("--steps", type=_positive_int, default=30, help="timed steps; the median is reported")
     btrain.add_argument("--loss", choices=("nonsaturating", "wgan", "wgan-gp"), default="nonsaturating",
                         help="the GAN loss (default: nonsaturating); wgan-gp also times plain WGAN on the same "

@@ -285,3 +285,89 @@ def test_eval_of_a_run_trusts_the_checkpoint_not_a_hand_edited_config(finished_r
     assert main(["eval", "--run", str(run), "--n", "200", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["dataset"] == "ring" and result["n_modes"] == 8
+
+
+# ---- readable pictures, help for every flag, mid-epoch checkpoints ----------------------------------------
+def _capture_figures(monkeypatch, module):
+    figures = {}
+
+    def capture(fig, path, **kwargs):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        figures[os.path.basename(path)] = fig
+        figures[os.path.basename(path) + " renderer"] = canvas.get_renderer()   # plt.close swaps the canvas later
+    monkeypatch.setattr(module, "atomic_savefig", capture)
+    return figures
+
+
+def _rows(epochs=3, steps_per_epoch=40):
+    rows = []
+    for step in range(1, epochs * steps_per_epoch + 1):
+        rows.append({"step": step, "epoch": (step - 1) // steps_per_epoch + 1, "d_loss": 1.0, "g_loss": None if step < 5 else 0.7,
+                     "d_real": 0.6, "d_fake": 0.4, "grad_norms": {f"D.{i} Dense(128→128) with a long name": 0.1 for i in range(6)}})
+    return rows
+
+
+def test_the_loss_and_gradient_pictures_keep_legends_off_the_data_and_mark_whole_epochs(monkeypatch, tmp_path):
+    import matplotlib.pyplot as plt
+    figures = _capture_figures(monkeypatch, plots)
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(strict_json(r) + "\n" for r in _rows()))
+    plots.run_pictures(str(log), str(tmp_path))
+    for name in ("losses.png", "grad_norms.png"):
+        fig = figures[name]
+        renderer = figures[name + " renderer"]
+        for ax in fig.axes:
+            legend = ax.get_legend()
+            if legend is not None and ax.get_label() != "<colorbar>":
+                assert not legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer)), name
+                assert all(t.get_fontsize() >= 8 for t in legend.get_texts()), name      # readable layer names
+        tops = [c for ax in fig.axes for c in ax.child_axes]                             # the epoch axis
+        labels = [t.get_text() for top in tops for t in top.get_xticklabels()]
+        assert labels == ["1", "2", "3"], (name, labels)
+    plt.close("all")
+
+
+def test_the_toy_metrics_picture_has_whole_epoch_ticks(monkeypatch, tmp_path):
+    import matplotlib.pyplot as plt
+
+    from minigan import monitor
+    figures = _capture_figures(monkeypatch, monitor)
+    rows = [{"epoch": e, "coverage": 8, "high_quality_percent": 50.0} for e in (1, 2, 3)]
+    monitor._plot(rows, str(tmp_path / "metrics.png"), "modes captured", 8, toy=True)
+    ticks = figures["metrics.png"].axes[0].get_xticks()
+    shown = [t for t in ticks if 1 <= t <= 3]
+    assert shown and all(float(t).is_integer() for t in shown)
+    plt.close("all")
+
+
+def test_every_option_of_every_command_has_help():
+    import argparse
+
+    from minigan.cli import build_parser
+
+    def walk(parser, name):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub in action.choices.items():
+                    yield from walk(sub, f"{name} {sub_name}")
+            elif action.option_strings and action.help != argparse.SUPPRESS:
+                yield name, action
+    missing = [f"{name} {a.option_strings[0]}" for name, a in walk(build_parser(), "minigan") if not a.help]
+    assert not missing, missing
+
+
+def test_checkpoints_are_written_every_n_steps_inside_an_epoch(monkeypatch, tmp_path):
+    from minigan import train as train_module
+    saved = []
+    real_save = train_module.Trainer.save_checkpoint
+
+    def recording(self, path):
+        saved.append(self.step)
+        real_save(self, path)
+    monkeypatch.setattr(train_module.Trainer, "save_checkpoint", recording)
+    config = TrainConfig(model="toy", dataset="ring", epochs=1, batch_size=32, toy_samples=32 * 25, out=str(tmp_path),
+                         checkpoint_every=10)
+    train(config, progress=False, pictures=False, log=lambda *a: None)
+    assert saved[:2] == [10, 20] and saved[-1] == 25          # mid-epoch, then the epoch's end
