@@ -149,17 +149,8 @@ def _cmd_eval(args) -> int:
 
 
 def _check_writable_folder(where: str, folder: str):
-    """Before any work: ``folder`` exists or can be made, is a folder, and takes a file."""
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise NotADirectoryError(f"{where}: --out {folder!r} is a file; it needs a folder to write into")
-    try:
-        os.makedirs(folder, exist_ok=True)
-        probe = os.path.join(folder, ".minigan-write-test")
-        with open(probe, "w") as f:
-            f.write("ok")
-        os.remove(probe)
-    except OSError as exc:
-        raise OSError(f"{where}: cannot write into {folder!r}: {exc.strerror}") from exc
+    from .run_folder import check_writable_folder
+    check_writable_folder(f"{where}: --out", folder)
 
 
 def _check_writable_file(where: str, path: str):

@@ -45,19 +45,26 @@ def stale_temporaries(out: str) -> list[str]:
     return sorted(found)
 
 
+def check_writable_folder(where: str, folder: str):
+    """Before any work: ``folder`` is a folder (made if missing) that takes a file; else an error naming it."""
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise NotADirectoryError(f"{where}: {folder!r} is a file; it needs a folder to write into")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        probe = os.path.join(folder, ".minigan-write-test")
+        with open(probe, "w") as f:
+            f.write("ok")
+        os.remove(probe)
+    except OSError as exc:
+        raise OSError(f"{where}: cannot write into {folder!r}: {exc.strerror}") from exc
+
+
 def prepare(out: str, resume: bool, overwrite: bool, log=print):
     """Check ``out`` before any training: writable, and either fresh, resumed or explicitly overwritten."""
     if resume and overwrite:
         raise ValueError("minigan train: --resume continues the run in the folder and --overwrite deletes it; "
                          "give one of them")
-    try:
-        os.makedirs(out, exist_ok=True)
-        probe = os.path.join(out, ".minigan-write-test")
-        with open(probe, "w") as f:
-            f.write("ok")
-        os.remove(probe)
-    except OSError as exc:
-        raise OSError(f"minigan train: cannot write to the output folder {out!r}: {exc.strerror}") from exc
+    check_writable_folder("minigan train: the output folder", out)
     for name in ("config", "log", "checkpoint"):
         path = paths(out)[name]
         if os.path.isdir(path):

@@ -41,7 +41,7 @@ def test_an_unwritable_output_folder_is_a_clear_error(tmp_path, capsys):
     blocker.write_text("not a folder")
     assert main(["demo", "--steps", "2", "--quiet", "--out", str(blocker / "sub")]) == 1
     err = capsys.readouterr().err
-    assert "error: minigan demo: cannot write into" in err
+    assert "error: minigan demo: --out: cannot write into" in err
 
 
 def test_bench_layers_prints_one_row_per_layer(capsys):

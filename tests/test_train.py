@@ -206,7 +206,7 @@ def test_a_bad_data_path_and_an_unwritable_output_folder(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert main(["train", "--model", "toy", "--dataset", "ring", "--quiet", "--out", str(blocker / "run")]) == 1
-    assert "cannot write to the output folder" in capsys.readouterr().err
+    assert "minigan train: the output folder: cannot write into" in capsys.readouterr().err
 
 
 def test_resuming_from_a_checkpoint_of_another_architecture(tmp_path, capsys):
