@@ -74,3 +74,19 @@ def test_the_readme_python_snippet_runs_as_written():
     namespace = {}
     exec(compile(blocks[0], "README.md", "exec"), namespace)
     assert numpy.isfinite(namespace["d_loss"]) and numpy.isfinite(namespace["g_loss"])
+
+
+@pytest.mark.parametrize("ci,code,word", [("", 0, "1 skipped"), ("true", 1, "1 failed")])
+def test_data_tests_skip_with_the_reason_offline_but_fail_in_ci(tmp_path, ci, code, word):
+    """Without the dataset files a learner's pytest skips the data tests and says how to run them;
+    CI (CI=true) must fail instead, so a missing dataset never hides behind a skip."""
+    import pathlib
+    root = pathlib.Path(__file__).parent.parent
+    env = dict(os.environ, MINIGAN_DATA=str(tmp_path / "no-data"), CI=ci, HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
+                             "tests/test_data.py::test_unknown_dataset_and_bad_classes"],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == code, result.stdout[-2000:]
+    assert word in result.stdout
+    if not ci:
+        assert "set MINIGAN_DATA to a folder holding mnist/ and fashion-mnist/" in result.stdout
