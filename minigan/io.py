@@ -27,10 +27,14 @@ def atomic_path(path: str):
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600 files; give the usual permissions
     try:
-        yield tmp
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())   # the bytes are on disk before the name points at them
-        os.replace(tmp, path)
+        try:
+            yield tmp
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())   # the bytes are on disk before the name points at them
+            os.replace(tmp, path)
+        except OSError as exc:          # a full disk, most often: say which file, and that the old one stands
+            kept = "the previous version is kept" if os.path.exists(path) else "nothing was written"
+            raise OSError(f"minigan: could not write {path!r}: {exc.strerror or exc} ({kept})") from exc
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

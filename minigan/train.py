@@ -431,7 +431,11 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
                     break
                 row = trainer.train_step(to_device(real, config.device), trainer.next_noise(len(real)))
                 trainer.position += 1
-                log_file.write(strict_json(row) + "\n")
+                try:
+                    log_file.write(strict_json(row) + "\n")
+                except OSError as exc:
+                    raise OSError(f"minigan train: could not append to {files['log']!r}: {exc.strerror} (the "
+                                  "checkpoint on disk is whole; free space, then --resume)") from exc
                 if trainer.step % config.checkpoint_every == 0:          # a kill mid-epoch loses at most this much
                     log_file.flush()
                     trainer.save_checkpoint(files["checkpoint"])

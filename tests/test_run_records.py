@@ -371,3 +371,49 @@ def test_checkpoints_are_written_every_n_steps_inside_an_epoch(monkeypatch, tmp_
                          checkpoint_every=10)
     train(config, progress=False, pictures=False, log=lambda *a: None)
     assert saved[:2] == [10, 20] and saved[-1] == 25          # mid-epoch, then the epoch's end
+
+
+def _no_space(*args, **kwargs):
+    import errno
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_during_a_save_names_the_file_and_keeps_the_last_checkpoint(finished_run, tmp_path, capsys,
+                                                                                  monkeypatch):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    before = (run / "checkpoint.npz").read_bytes()
+    monkeypatch.setattr(checkpoint.numpy, "savez", _no_space)
+    assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)]) == 1
+    err = capsys.readouterr().err
+    assert f"could not write '{run / 'checkpoint.npz'}': No space left on device (the previous version is kept)" in err
+    assert (run / "checkpoint.npz").read_bytes() == before and not list(run.glob(".*.tmp"))
+
+
+def test_a_full_disk_while_logging_says_how_to_go_on(tmp_path, capsys, monkeypatch):
+    import builtins
+    real_open = builtins.open
+
+    class FullLog:
+        def __init__(self, f):
+            self.f = f
+
+        def write(self, text):
+            _no_space()
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+    def opening(path, mode="r", *args, **kwargs):
+        f = real_open(path, mode, *args, **kwargs)
+        return FullLog(f) if str(path).endswith("log.jsonl") and "a" in mode else f
+    monkeypatch.setattr(builtins, "open", opening)
+    assert main(TOY + ["--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "could not append to" in err and "log.jsonl" in err and "No space left on device" in err and "--resume" in err
