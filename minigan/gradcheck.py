@@ -211,8 +211,9 @@ def check_loss(loss_fn, logits, name: str | None = None, h: float = 1e-3, **kwar
     """Check the gradient a loss returns against central differences of the value it returns.
 
     A loss returns only its mean, a single number, so round-off cannot cancel output by output as
-    it does for layers; the losses are smooth everywhere (no kinks), so a larger step h = 1e-3
-    keeps the round-off small while the five-point stencil keeps the O(h⁴) truncation near 1e-12.
+    it does for layers; a larger step h = 1e-3 keeps the round-off small while the five-point stencil
+    keeps the O(h⁴) truncation near 1e-12. The losses are smooth except the hinge loss, which has kinks
+    at ±1: its rows keep the logits at least 0.1 from them, far beyond the 2h the stencil moves.
     """
     logits = logits.astype(numpy.float64)
     _, analytic = loss_fn(logits, **kwargs)

@@ -144,35 +144,64 @@ def _check_pair(where, real, fake):
     _check_logits(where, fake)
 
 
-def lsgan_discriminator_loss(real_out, fake_out, real_target: float = 1.0):
-    """Least-squares GAN (Mao et al. 2017): L_D = ½ mean (D(x) − a)² + ½ mean D(G(z))², a = 1.
+def lsgan_real_term(real_out, real_target: float = 1.0):
+    """½ mean (D(x) − b)²;  d/dD(x) = (D(x) − b) / N. b is Mao et al.'s real label (1)."""
+    _check_logits("lsgan_real_term", real_out)
+    n = real_out.size
+    return 0.5 * float(((real_out - real_target) ** 2).sum()) / n, (real_out - real_target) / n
 
-    dL/dD(x) = (D(x) − a) / N,  dL/dD(G(z)) = D(G(z)) / N. Returns (value, d_real, d_fake).
+
+def lsgan_fake_term(fake_out):
+    """½ mean (D(G(z)) − a)² with the fake label a = 0;  d/dD(G(z)) = D(G(z)) / N."""
+    _check_logits("lsgan_fake_term", fake_out)
+    return 0.5 * float((fake_out ** 2).sum()) / fake_out.size, fake_out / fake_out.size
+
+
+def lsgan_discriminator_loss(real_out, fake_out, real_target: float = 1.0):
+    """Least-squares GAN (Mao et al. 2017, eq. 2): L_D = ½ mean (D(x) − b)² + ½ mean (D(G(z)) − a)²,
+    with their 0-1 coding: a = 0 the fake label, b = 1 the real label (``real_target``).
+
+    dL/dD(x) = (D(x) − b) / N,  dL/dD(G(z)) = (D(G(z)) − a) / N. Returns (value, d_real, d_fake).
     """
     _check_pair("lsgan_discriminator_loss", real_out, fake_out)
-    n_r, n_f = real_out.size, fake_out.size
-    value = 0.5 * float(((real_out - real_target) ** 2).sum()) / n_r + 0.5 * float((fake_out ** 2).sum()) / n_f
-    return value, (real_out - real_target) / n_r, fake_out / n_f
+    return _add(lsgan_real_term(real_out, real_target), lsgan_fake_term(fake_out))
+
+
+def _add(real_half, fake_half):
+    """(value, d_real) + (value, d_fake) → (value, d_real, d_fake)."""
+    return real_half[0] + fake_half[0], real_half[1], fake_half[1]
 
 
 def lsgan_generator_loss(fake_out):
-    """L_G = ½ mean (D(G(z)) − 1)²;  dL/dD(G(z)) = (D(G(z)) − 1) / N."""
+    """L_G = ½ mean (D(G(z)) − c)², c = 1 (the value G wants D to believe);  dL/dD(G(z)) = (D(G(z)) − 1) / N."""
     _check_logits("lsgan_generator_loss", fake_out)
     n = fake_out.size
     return 0.5 * float(((fake_out - 1) ** 2).sum()) / n, (fake_out - 1) / n
+
+
+def wgan_real_term(real_out):
+    """−mean D(x);  d/dD(x) = −1/N."""
+    _check_logits("wgan_real_term", real_out)
+    xp = get_array_module(real_out)
+    return -float(real_out.mean()), xp.full(real_out.shape, -1.0 / real_out.size, dtype=real_out.dtype)
+
+
+def wgan_fake_term(fake_out):
+    """+mean D(G(z));  d/dD(G(z)) = +1/N."""
+    _check_logits("wgan_fake_term", fake_out)
+    xp = get_array_module(fake_out)
+    return float(fake_out.mean()), xp.full(fake_out.shape, 1.0 / fake_out.size, dtype=fake_out.dtype)
 
 
 def wgan_critic_loss(real_out, fake_out):
     """Wasserstein GAN (Arjovsky et al. 2017): the critic maximizes mean D(x) − mean D(G(z)), so
     L_D = mean D(G(z)) − mean D(x);  dL/dD(x) = −1/N,  dL/dD(G(z)) = +1/N.
 
-    The critic must stay K-Lipschitz: the trainer clips its weights to [−c, c] after each step.
+    The critic must stay K-Lipschitz: the trainer clips its weights to [−c, c] after each step
+    (or, for ``--loss wgan-gp``, adds the gradient penalty: minigan/penalties.py).
     """
     _check_pair("wgan_critic_loss", real_out, fake_out)
-    xp = get_array_module(real_out)
-    value = float(fake_out.mean()) - float(real_out.mean())
-    return (value, xp.full(real_out.shape, -1.0 / real_out.size, dtype=real_out.dtype),
-            xp.full(fake_out.shape, 1.0 / fake_out.size, dtype=fake_out.dtype))
+    return _add(wgan_real_term(real_out), wgan_fake_term(fake_out))
 
 
 def wgan_generator_loss(fake_out):
@@ -182,18 +211,29 @@ def wgan_generator_loss(fake_out):
     return -float(fake_out.mean()), xp.full(fake_out.shape, -1.0 / fake_out.size, dtype=fake_out.dtype)
 
 
+def hinge_real_term(real_out):
+    """mean relu(1 − D(x));  d/dD(x) = −1/N where D(x) < 1, else 0."""
+    _check_logits("hinge_real_term", real_out)
+    xp = get_array_module(real_out)
+    margin = 1 - real_out
+    return float(xp.maximum(margin, 0).sum()) / real_out.size, -(margin > 0).astype(real_out.dtype) / real_out.size
+
+
+def hinge_fake_term(fake_out):
+    """mean relu(1 + D(G(z)));  d/dD(G(z)) = +1/N where D(G(z)) > −1, else 0."""
+    _check_logits("hinge_fake_term", fake_out)
+    xp = get_array_module(fake_out)
+    margin = 1 + fake_out
+    return float(xp.maximum(margin, 0).sum()) / fake_out.size, (margin > 0).astype(fake_out.dtype) / fake_out.size
+
+
 def hinge_discriminator_loss(real_out, fake_out):
     """Hinge loss (Lim & Ye 2017; SAGAN, BigGAN): L_D = mean relu(1 − D(x)) + mean relu(1 + D(G(z))).
 
     dL/dD(x) = −1/N where D(x) < 1, else 0;  dL/dD(G(z)) = +1/N where D(G(z)) > −1, else 0.
     """
     _check_pair("hinge_discriminator_loss", real_out, fake_out)
-    xp = get_array_module(real_out)
-    real_margin, fake_margin = 1 - real_out, 1 + fake_out
-    value = float(xp.maximum(real_margin, 0).sum()) / real_out.size + float(xp.maximum(fake_margin, 0).sum()) / fake_out.size
-    d_real = -(real_margin > 0).astype(real_out.dtype) / real_out.size
-    d_fake = (fake_margin > 0).astype(fake_out.dtype) / fake_out.size
-    return value, d_real, d_fake
+    return _add(hinge_real_term(real_out), hinge_fake_term(fake_out))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,40 +243,49 @@ def hinge_discriminator_loss(real_out, fake_out):
 class GANLoss:
     """A discriminator loss and a generator loss that belong together.
 
-    ``discriminator(real, fake, real_target)`` returns (value, d_real, d_fake);
-    ``generator(fake)`` returns (value, d_fake). ``probabilities`` says whether D's output is the
-    logit of a probability (then D(x) = σ(output)) or a raw critic score.
+    The discriminator's loss is a sum of a term on the real batch and a term on the fake batch,
+    kept apart so D can see the two batches in one pass or in two (BatchNorm: see
+    minigan/train.py ``discriminator_pass``):
+
+    ``real_term(real_out, real_target)`` and ``fake_term(fake_out)`` each return (value, gradient);
+    ``discriminator(real, fake, real_target)`` returns their sum and both gradients, (value, d_real,
+    d_fake); ``generator(fake)`` returns (value, d_fake). ``probabilities`` says whether D's output
+    is the logit of a probability (then D(x) = σ(output)) or a raw critic score.
     """
     name: str
-    discriminator: Callable
+    real_term: Callable
+    fake_term: Callable
     generator: Callable
     probabilities: bool
     smoothing: bool          # whether a real target other than 1 means anything
 
+    def discriminator(self, real, fake, real_target: float = 1.0):
+        return _add(self.real_term(real, real_target), self.fake_term(fake))
 
-def _bce_pair(real, fake, real_target=1.0):
-    return discriminator_loss(real, fake, real_target=real_target)
+
+def _bce_real(real, real_target=1.0):
+    return bce_with_logits(real, real_target)
 
 
-def _lsgan_pair(real, fake, real_target=1.0):
-    return lsgan_discriminator_loss(real, fake, real_target)
+def _bce_fake(fake):
+    return bce_with_logits(fake, 0.0)
 
 
 def _no_target(fn):
-    def pair(real, fake, real_target=1.0):
-        return fn(real, fake)
-    pair.__name__ = fn.__name__
-    return pair
+    def term(real, real_target=1.0):
+        return fn(real)
+    term.__name__ = fn.__name__
+    return term
 
 
 GAN_LOSSES = {
-    "minimax": GANLoss("minimax", _bce_pair, generator_loss_minimax, True, True),
-    "nonsaturating": GANLoss("nonsaturating", _bce_pair, generator_loss_nonsaturating, True, True),
-    "lsgan": GANLoss("lsgan", _lsgan_pair, lsgan_generator_loss, False, True),
-    "wgan": GANLoss("wgan", _no_target(wgan_critic_loss), wgan_generator_loss, False, False),
+    "minimax": GANLoss("minimax", _bce_real, _bce_fake, generator_loss_minimax, True, True),
+    "nonsaturating": GANLoss("nonsaturating", _bce_real, _bce_fake, generator_loss_nonsaturating, True, True),
+    "lsgan": GANLoss("lsgan", lsgan_real_term, lsgan_fake_term, lsgan_generator_loss, False, True),
+    "wgan": GANLoss("wgan", _no_target(wgan_real_term), wgan_fake_term, wgan_generator_loss, False, False),
     # The same pair; the trainer adds the gradient penalty (minigan/lipschitz.py) instead of clipping.
-    "wgan-gp": GANLoss("wgan-gp", _no_target(wgan_critic_loss), wgan_generator_loss, False, False),
-    "hinge": GANLoss("hinge", _no_target(hinge_discriminator_loss), wgan_generator_loss, False, False),
+    "wgan-gp": GANLoss("wgan-gp", _no_target(wgan_real_term), wgan_fake_term, wgan_generator_loss, False, False),
+    "hinge": GANLoss("hinge", _no_target(hinge_real_term), hinge_fake_term, wgan_generator_loss, False, False),
 }
 
 
@@ -247,6 +296,7 @@ def get_gan_loss(name: str) -> GANLoss:
 
 
 __all__ = ["softplus", "bce_with_logits", "discriminator_loss", "generator_loss_minimax",
-           "generator_loss_nonsaturating", "lsgan_discriminator_loss", "lsgan_generator_loss",
-           "wgan_critic_loss", "wgan_generator_loss", "hinge_discriminator_loss", "GANLoss", "GAN_LOSSES",
+           "generator_loss_nonsaturating", "lsgan_discriminator_loss", "lsgan_real_term", "lsgan_fake_term",
+           "lsgan_generator_loss", "wgan_critic_loss", "wgan_real_term", "wgan_fake_term", "wgan_generator_loss",
+           "hinge_discriminator_loss", "hinge_real_term", "hinge_fake_term", "GANLoss", "GAN_LOSSES",
            "get_gan_loss", "softmax_cross_entropy"]

@@ -4,7 +4,7 @@ All of them read generated samples through minigan's own classifier (minigan/cla
 its 128 penultimate features for FID, its class probabilities for the Inception Score and the
 class histogram. Formulas, pitfalls and results: docs/metrics.md.
 
-* FID = ‖μ_g − μ_r‖² + tr Σ_g + tr Σ_r − 2 tr (Σ_r^½ Σ_g Σ_r^½)^½   (float64; the trace of the
+* FID = ‖μ_g − μ_r‖² + tr Σ_g + tr Σ_r − 2 tr (Σ_g^½ Σ_r Σ_g^½)^½   (float64; the trace of the
   matrix square root through symmetric eigendecompositions, negative eigenvalues clipped to 0, so
   nothing complex leaks out and a collapsed generator gives a large, finite number);
 * IS = exp( E_x KL(p(y|x) ‖ p(y)) );

@@ -1,7 +1,8 @@
 """Per-epoch evaluation during training, and the mode-collapse alarm.
 
 After every epoch the trainer calls :func:`after_epoch`. For the 2-D toy sets it always measures
-the modes captured by 1000 samples from the fixed noise; for images, with ``--eval-every-epoch``,
+the modes captured by 1000 samples from noise drawn anew each epoch (seeded by the run's seed and the
+epoch, so a run repeats); for images, with ``--eval-every-epoch``,
 it computes FID (``--eval-n`` samples, default 2000, against the cached test-set statistics) and
 the classifier's class histogram. Each epoch adds a row to ``metrics.jsonl`` and redraws
 ``metrics.png``.

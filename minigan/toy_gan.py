@@ -1,8 +1,8 @@
 """A first adversarial run: a small dense GAN learns the ring of 8 Gaussians.
 
 This is the whole GAN algorithm in one page, built from the engine's parts. Read ``gan_step``
-top to bottom: it is Algorithm 1 of Goodfellow et al. (2014) with the non-saturating generator
-loss. ``minigan demo`` runs ``train`` and draws the picture; tests/test_toy_gan.py checks that the
+top to bottom: it is Algorithm 1 of Goodfellow et al. (2014), with the discriminator and generator
+losses of one ``GANLoss`` pair from minigan/losses.py (non-saturating by default). ``minigan demo`` runs ``train`` and draws the picture; tests/test_toy_gan.py checks that the
 generator's samples move onto the ring.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy
 from . import models, nn
 from .backend import get_array_module, manual_seed, to_numpy
 from .data import ring, ring_modes
-from .losses import discriminator_loss, get_gan_loss
+from .losses import get_gan_loss
 from .optim import Adam
 
 
@@ -24,34 +24,37 @@ def build_toy_gan():
     return models.toy(width=0.5)
 
 
-def gan_step(G, D, opt_g, opt_d, real, noise, generator_loss):
-    """One discriminator update, then one generator update. Returns (d_loss, g_loss, D(x), D(G(z)))."""
+def gan_step(G, D, opt_g, opt_d, real, noise, loss):
+    """One discriminator update, then one generator update. Returns (d_loss, g_loss, D(x), D(G(z))).
+
+    ``loss`` is a ``GANLoss`` pair (minigan.losses.get_gan_loss). G runs forward once: the same fakes
+    serve both updates, and a BatchNorm generator updates its running statistics once per step.
+    """
     xp = get_array_module(real)
     batch = real.shape[0]
+    fake = G.forward(noise)                                    # (B, 2); G keeps its cache for step 2
 
-    # 1) Discriminator: push D(real) up and D(fake) down. The fakes come from G.predict, which
-    #    keeps no cache, so nothing flows back into G here.
-    fake = G.predict(noise)                                    # (B, 2)
+    # 1) Discriminator: push D(real) up and D(fake) down. Only D's backward runs here: G's cache
+    #    waits, so nothing flows into G.
     opt_d.zero_grad()
-    logits = D.forward(xp.concatenate([real, fake]))           # (2B, 1): one pass, one cache
-    d_loss, d_real, d_fake = discriminator_loss(logits[:batch], logits[batch:])
+    logits = D.forward(xp.concatenate([real, fake]))           # (2B, 1): one pass, one cache (no BatchNorm in D)
+    d_loss, d_real, d_fake = loss.discriminator(logits[:batch], logits[batch:])
     D.backward(xp.concatenate([d_real, d_fake]))
     opt_d.step()
 
     # 2) Generator: backpropagate the generator loss *through* D into G. D is frozen, so its
     #    gradients stay untouched (and are not even computed); only G's optimizer steps.
     opt_g.zero_grad()
-    fake = G.forward(noise)
     fake_logits = D.forward(fake)
-    g_loss, d_fake_logits = generator_loss(fake_logits)
+    g_loss, d_fake_logits = loss.generator(fake_logits)
     with D.frozen():
         d_fake_points = D.backward(d_fake_logits)              # dL_G/dG(z), (B, 2)
     G.backward(d_fake_points)
     opt_g.step()
 
-    sigmoid = lambda z: 1 / (1 + numpy.exp(-z))                # noqa: E731  (for logging only)
-    d_x = float(sigmoid(to_numpy(logits[:batch])).mean())
-    d_g_z = float(sigmoid(to_numpy(fake_logits)).mean())
+    score = (lambda z: 1 / (1 + numpy.exp(-z))) if loss.probabilities else (lambda z: z)   # noqa: E731 (logging only)
+    d_x = float(score(to_numpy(logits[:batch])).mean())
+    d_g_z = float(score(to_numpy(fake_logits)).mean())
     return d_loss, g_loss, d_x, d_g_z
 
 
@@ -80,7 +83,7 @@ def train(steps: int = 2000, batch_size: int = 128, loss: str = "nonsaturating",
     G, D = build_toy_gan()
     opt_g = Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
-    generator_loss = get_gan_loss(loss).generator
+    pair = get_gan_loss(loss)                 # the discriminator and generator losses that belong together
     fixed_noise = rng.standard_normal((1000, 2)).astype(numpy.float32)
     run = ToyRun(G, D, real=ring(1000, rng))
     run.snapshots.append((0, G.predict(fixed_noise)))
@@ -93,7 +96,7 @@ def train(steps: int = 2000, batch_size: int = 128, loss: str = "nonsaturating",
     for step in steps_iter:
         real = ring(batch_size, rng).astype(numpy.float32)
         noise = rng.standard_normal((batch_size, 2)).astype(numpy.float32)
-        values = gan_step(G, D, opt_g, opt_d, real, noise, generator_loss)
+        values = gan_step(G, D, opt_g, opt_d, real, noise, pair)
         for key, value in zip(run.history, values):
             run.history[key].append(value)
         if step % every == 0 or step == steps:

@@ -207,6 +207,43 @@ def _first_non_finite_layer(groups: dict):
     return None
 
 
+def has_batch_statistics(module) -> bool:
+    """Whether ``module`` holds a BatchNorm layer in training mode (its output for one sample then
+    depends on the rest of the batch)."""
+    from .nn.batchnorm import _BatchNorm
+    return any(isinstance(m, _BatchNorm) and m.training for m in module.modules())
+
+
+def discriminator_pass(D, loss, real, fake, real_target: float = 1.0, check=lambda out: out):
+    """Forward and backward of the discriminator loss L_D = real_term(D(real)) + fake_term(D(fake)).
+
+    Without BatchNorm, D sees [real; fake] as one batch of 2B, in one pass: each sample's output
+    depends only on that sample, so this equals two passes, in one matrix product per layer. With
+    BatchNorm (in training mode) it does not: one batch would normalize real and fake samples with
+    their pooled statistics, and D could not then tell a batch's statistics apart, which is what it
+    learns on when it sees them separately; the generator step, which shows D a fake-only batch,
+    would then see a different function from the one the D step trained. So D with BatchNorm
+    sees real and fake in two passes, as in the PyTorch DCGAN example
+    (tests/test_train.py::test_a_discriminator_with_batchnorm_sees_real_and_fake_in_separate_passes).
+
+    Adds ∂L_D/∂θ into D's ``.grad``; returns (L_D, D's outputs on [real; fake]).
+    """
+    xp = get_array_module(real)
+    if has_batch_statistics(D):
+        out_real = check(D.forward(real))
+        value_real, d_real = loss.real_term(out_real, real_target)
+        D.backward(d_real, input_grad=False)                                  # data needs no gradient
+        out_fake = check(D.forward(fake))
+        value_fake, d_fake = loss.fake_term(out_fake)
+        D.backward(d_fake, input_grad=False)
+        return value_real + value_fake, xp.concatenate([out_real, out_fake])
+    batch = real.shape[0]
+    out = check(D.forward(xp.concatenate([real, fake])))                     # (2B, 1): one pass, one cache
+    d_loss, d_real, d_fake = loss.discriminator(out[:batch], out[batch:], real_target=real_target)
+    D.backward(xp.concatenate([d_real, d_fake]), input_grad=False)
+    return d_loss, out
+
+
 class Trainer:
     """Owns the networks, optimizers, data and random state of one run."""
 
@@ -263,12 +300,10 @@ class Trainer:
         g_turn = (self.step + 1) % self.config.n_critic == 0
         fake = self.G.forward(noise) if g_turn else self.G.predict(noise)     # G keeps its cache for its turn
 
-        # Discriminator: real and fake in one batch, one pass, one cache.
+        # Discriminator: L_D on real and fake (one pass, or two when D has BatchNorm).
         self.opt_d.zero_grad()
-        out = self._finite(self.D.forward(xp.concatenate([real, fake])))     # (2B, 1)
-        real_target = 1.0 - self.config.label_smoothing
-        d_loss, d_real, d_fake = self.loss.discriminator(out[:batch], out[batch:], real_target=real_target)
-        self.D.backward(xp.concatenate([d_real, d_fake]), input_grad=False)   # data needs no gradient
+        d_loss, out = discriminator_pass(self.D, self.loss, real, fake, 1.0 - self.config.label_smoothing,
+                                         check=self._finite)
         penalties = {}
         for term in self.penalties:                                           # WGAN-GP, R1: add into D's .grad
             penalties.update(term(self.D, real, fake))

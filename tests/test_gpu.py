@@ -113,7 +113,7 @@ def test_a_toy_gan_step_runs_on_the_gpu():
     opt_g, opt_d = optim.Adam(G.parameters(), lr=1e-3), optim.Adam(D.parameters(), lr=1e-3)
     real = cupy.asarray(numpy.random.default_rng(0).standard_normal((32, 2)).astype(numpy.float32))
     noise = cupy.asarray(numpy.random.default_rng(1).standard_normal((32, 2)).astype(numpy.float32))
-    d_loss, g_loss, d_x, d_g_z = toy_gan.gan_step(G, D, opt_g, opt_d, real, noise, losses.generator_loss_nonsaturating)
+    d_loss, g_loss, d_x, d_g_z = toy_gan.gan_step(G, D, opt_g, opt_d, real, noise, losses.get_gan_loss("nonsaturating"))
     assert all(numpy.isfinite(v) for v in (d_loss, g_loss, d_x, d_g_z))
 
 

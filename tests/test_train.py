@@ -322,3 +322,71 @@ def test_bench_train_with_the_gradient_penalty_prints_the_ratio_to_wgan(capsys):
     row = json.loads(capsys.readouterr().out)
     assert row["loss"] == "wgan-gp" and row["ms_per_step"] > 0 and row["wgan_same_critic_ms_per_step"] > 0
     assert row["ratio_to_wgan"] == pytest.approx(row["ms_per_step"] / row["wgan_same_critic_ms_per_step"], rel=0.02)
+
+
+# ---- the discriminator pass: one concatenated batch, or two passes with BatchNorm ------------------------
+from minigan import losses as losses_module, nn  # noqa: E402
+from minigan.backend import manual_seed  # noqa: E402
+from minigan.train import discriminator_pass  # noqa: E402
+
+
+def _d_grads(D):
+    return [p.grad.copy() for p in D.parameters()]
+
+
+def _two_passes(D, loss, real, fake):
+    D.zero_grad()
+    _, d_real = loss.real_term(D.forward(real), 1.0)
+    D.backward(d_real)
+    _, d_fake = loss.fake_term(D.forward(fake))
+    D.backward(d_fake)
+    return _d_grads(D)
+
+
+def _one_pass(D, loss, real, fake):
+    D.zero_grad()
+    out = D.forward(numpy.concatenate([real, fake]))
+    _, d_real, d_fake = loss.discriminator(out[:len(real)], out[len(real):])
+    D.backward(numpy.concatenate([d_real, d_fake]))
+    return _d_grads(D)
+
+
+@pytest.mark.parametrize("with_batchnorm", [False, True], ids=["no-batchnorm", "batchnorm"])
+def test_a_discriminator_with_batchnorm_sees_real_and_fake_in_separate_passes(with_batchnorm):
+    manual_seed(0)
+    layers = [nn.Dense(2, 8)] + ([nn.BatchNorm1d(8)] if with_batchnorm else []) + [nn.LeakyReLU(0.2), nn.Dense(8, 1)]
+    D = nn.Sequential(*layers).to(dtype=numpy.float64)
+    rng = numpy.random.default_rng(0)
+    real, fake = rng.normal(1.0, 1.0, (16, 2)), rng.normal(-1.0, 0.5, (16, 2))
+    loss = losses_module.get_gan_loss("nonsaturating")
+    buffers = {k: v.copy() for k, v in D.state_dict().items()}
+    two = _two_passes(D, loss, real, fake)
+    D.load_state_dict(buffers)
+    one = _one_pass(D, loss, real, fake)
+    D.load_state_dict(buffers)
+    D.zero_grad()
+    discriminator_pass(D, loss, real, fake)
+    used = _d_grads(D)
+    # The trainer's way equals two passes (up to the order of the sums: one matrix product over 2B
+    # rows, or two over B).
+    assert all(numpy.allclose(a, b, rtol=1e-12, atol=1e-14) for a, b in zip(used, two))
+    same = all(numpy.allclose(a, b, rtol=1e-12, atol=1e-14) for a, b in zip(one, two))
+    assert same != with_batchnorm          # one pass equals two exactly when D has no BatchNorm
+
+
+def test_the_toy_gan_uses_the_loss_pairs_discriminator_loss():
+    from minigan import toy_gan
+    run = toy_gan.train(steps=40, loss="wgan", seed=0)
+    assert min(run.history["d_loss"]) < 0        # a WGAN critic loss goes negative; BCE never does
+
+
+def test_the_toy_gan_step_runs_g_once_so_batchnorm_statistics_move_once():
+    from minigan import optim, toy_gan
+    manual_seed(0)
+    G = nn.Sequential(nn.Dense(2, 4), nn.BatchNorm1d(4, momentum=0.5), nn.ReLU(), nn.Dense(4, 2))
+    D = nn.Sequential(nn.Dense(2, 4), nn.LeakyReLU(0.2), nn.Dense(4, 1))
+    noise = numpy.random.default_rng(1).standard_normal((8, 2)).astype(numpy.float32)
+    expected = 0.5 * G[0].predict(noise).mean(axis=0)                # one update from running_mean = 0
+    toy_gan.gan_step(G, D, optim.Adam(G.parameters()), optim.Adam(D.parameters()),
+                     numpy.zeros((8, 2), numpy.float32), noise, losses_module.get_gan_loss("nonsaturating"))
+    numpy.testing.assert_allclose(G[1].running_mean, expected, rtol=1e-6)

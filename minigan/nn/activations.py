@@ -35,7 +35,8 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """y = x for x > 0, a·x otherwise; dy/dx = 1 or a. The DCGAN uses a = 0.2 (Keras' default is 0.3)."""
+    """y = x for x > 0, a·x otherwise; dy/dx = 1 or a. The default a = 0.2 is the DCGAN paper's; minigan's
+    dcgan model uses 0.3, Keras' default, as the TensorFlow tutorial it follows does (minigan/models.py)."""
 
     def __init__(self, negative_slope: float = 0.2):
         super().__init__()

@@ -51,7 +51,12 @@ class ConvLayer(Module):
         kh, kw = self.kernel_size
         fan_in, fan_out = in_channels * kh * kw, out_channels * kh * kw
         shape = (in_channels, out_channels, kh, kw) if transposed else (out_channels, in_channels, kh, kw)
-        if transposed:   # each output pixel of a transposed conv sums over out_channels·kh·kw weights
+        # A transposed conv's weight is read as the kernel of the conv it is the adjoint of, which maps
+        # out_channels -> in_channels; its fans are computed from that conv, as Keras' Conv2DTranspose
+        # and PyTorch (which reads dim 1 of (in, out, kh, kw) as fan-in) both do, so the initial weights
+        # match theirs. (An output pixel of the transposed conv itself sums about in_channels·kh·kw/s²
+        # terms.) Glorot is symmetric in the two fans, so only He and similar one-fan schemes notice.
+        if transposed:
             fan_in, fan_out = fan_out, fan_in
         self.weight = parameter_from_host(get_initializer(where, init)(shape, fan_in=fan_in, fan_out=fan_out), "weight")
         self.bias = parameter_from_host(numpy.zeros(out_channels), "bias") if bias else None

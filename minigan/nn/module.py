@@ -5,7 +5,10 @@ A layer is an object with
 * ``y = layer.forward(x)``: computes the output and keeps what the backward pass needs (the *cache*);
 * ``dx = layer.backward(dy)``: uses that cache, returns dL/dx and **adds** (``+=``) dL/dθ into
   every parameter's ``.grad``;
-* ``layer.predict(x)``: the same forward, keeping nothing (for sampling and evaluation);
+* ``layer.predict(x)``: the same forward, keeping no cache, in the layer's current mode (in training
+  mode Dropout still drops and BatchNorm still normalizes with, and updates, the batch's
+  statistics); for sampling and evaluation call ``eval()`` first, as minigan's sample, eval and
+  pictures do;
 * ``parameters()``, ``zero_grad()``, ``train()``, ``eval()``.
 
 A subclass writes only the math, side by side::
@@ -260,7 +263,9 @@ class Module:
         return dx
 
     def predict(self, x):
-        """Forward for inference: stores nothing, so no backward can follow."""
+        """Forward that stores no cache, so no backward can follow. It runs in the current mode:
+        in training mode Dropout drops and BatchNorm uses (and updates) batch statistics, exactly as
+        ``forward`` would. For inference, call ``eval()`` first."""
         with inference():
             return self.forward(x)
 
