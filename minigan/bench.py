@@ -7,7 +7,7 @@ cost of the gradient penalty's double backward reads as one ratio. Losses with n
 timed over whole cycles of n_critic steps (n_critic D updates and one G update), divided by n_critic.
 
 ``minigan bench layers`` times forward and backward of the DCGAN's conv, conv-transpose and
-BatchNorm layers (the TensorFlow tutorial's architecture, ../shared/BASELINES.md) at batch 64, and
+BatchNorm layers (the TensorFlow tutorial's architecture, docs/baselines.md) at batch 64, and
 compares each with this machine's float32 matrix-product peak, measured in the same run.
 
 FLOPs count only multiply-adds of dense, conv and conv-transpose layers, at 2 FLOPs each; a

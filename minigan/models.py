@@ -40,7 +40,7 @@ def mlp(width: float = 1.0, dropout=None):
 
 def dcgan(width: float = 1.0, dropout=None):
     """The TensorFlow DCGAN tutorial's architecture (tensorflow.org/tutorials/generative/dcgan),
-    as written in ../shared/BASELINES.md, in NCHW and in Keras' own settings:
+    as written in docs/baselines.md, in NCHW and in Keras' own settings:
 
     G: Dense(100 → 7·7·256, no bias), BatchNorm, LeakyReLU; reshape (256, 7, 7);
        ConvTranspose(256→128, 5×5, stride 1, "same", no bias), BatchNorm, LeakyReLU;

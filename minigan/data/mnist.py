@@ -29,7 +29,7 @@ import numpy
 
 from ..io import atomic_path
 
-# name: (size in bytes, sha256) of the files as originally published (md5s in ../shared/data/README.md)
+# name: (size in bytes, sha256) of the files as originally published
 FILES = {
     "mnist": {
         "train-images-idx3-ubyte.gz": (9912422, "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),

@@ -9,7 +9,7 @@ col2im is the adjoint of im2col: it adds every row of a column matrix back onto 
 came from. Windows overlap, so the sums are real sums. Conv2d's input gradient and
 ConvTranspose2d's forward are both "matrix product, then col2im" (see docs/convolution.md).
 
-Memory layout, chosen by measurement (../shared/BASELINES.md): the helpers work on channels-last
+Memory layout, chosen by measurement (docs/baselines.md#one-convolution): the helpers work on channels-last
 (N, H, W, C) arrays. Then one window row of kh·kw·C numbers is gathered with ``as_strided`` as
 kh·kw contiguous runs of C, and the whole im2col is one reshape-copy. The layers' public shapes
 stay (N, C, H, W): they hand in and return NCHW-shaped *views* of channels-last memory, so the
