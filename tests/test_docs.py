@@ -1,0 +1,42 @@
+"""The docs site builds with warnings as errors: a broken link, a missing anchor or a missing page
+fails here, in CI. The build needs the `docs` extra, which the `test` extra includes."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(root: Path, out: Path):
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_docs_site_builds_strict_with_the_code_and_the_api_reference(tmp_path):
+    result = build(ROOT, tmp_path / "site")
+    assert result.returncode == 0, result.stderr[-3000:]
+    site = tmp_path / "site"
+    assert (site / "index.html").exists()                                    # the equation map is the front page
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "Every equation" in index or "every equation" in index
+    dense = (site / "source" / "minigan" / "nn" / "dense.py.html").read_text(encoding="utf-8")
+    assert "_double_backward" in dense                                       # the docs link to the code
+    reference = (site / "reference.html").read_text(encoding="utf-8")
+    assert "gradient_penalty" in reference and "WGAN-GP" in reference         # generated from docstrings
+    assert "fonts.googleapis" not in index                                   # nothing fetched from a CDN
+
+
+def test_a_broken_link_fails_the_build(tmp_path):
+    copy = tmp_path / "repo"
+    for name in ("docs", "minigan", "tests", "demos"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("mkdocs.yml", "README.md", "setup.cfg"):
+        shutil.copy(ROOT / name, copy / name)
+    with open(copy / "docs" / "gradcheck.md", "a", encoding="utf-8") as f:
+        f.write("\nSee [the losses](training.md#no-such-section) and [a file](../minigan/no_such_file.py).\n")
+    result = build(copy, tmp_path / "site")
+    assert result.returncode != 0
+    assert "no-such-section" in result.stderr and "no_such_file.py" in result.stderr
