@@ -6,6 +6,7 @@
     minigan classifier  train the classifier behind FID and the Inception Score
     minigan demo        train the toy GAN on a ring of Gaussians for a few seconds and draw it
     minigan gradcheck   prove every backward pass in the library against finite differences
+    minigan exercise    write a backward pass yourself; gradient checks grade it
     minigan bench       benchmarks that print numbers (``bench layers``, ``bench train``)
 
 ``minigan <command> --help`` describes each one.
@@ -35,6 +36,27 @@ def _cmd_demo(args) -> int:
           f"at step {args.steps}")
     print(f"picture: {path}")
     return 0
+
+
+def _cmd_exercise(args) -> int:
+    from . import exercises
+
+    if args.action == "list":
+        print(exercises.list_text())
+        return 0
+    if args.name is None:
+        raise ValueError(f"minigan exercise {args.action}: expected an exercise name, one of {list(exercises.EXERCISES)}")
+    if args.action == "start":
+        path = exercises.start(args.name, args.dir)
+        print(f"wrote {path}: fill in the parts that raise NotImplementedError, then run "
+              f"minigan exercise check {args.name}" + (f" --dir {args.dir}" if args.dir != "exercises" else ""))
+        return 0
+    if args.action == "solution":
+        print(exercises.solution(args.name))
+        return 0
+    results = exercises.check(args.name, args.dir)
+    print(exercises.format_table(args.name, results))
+    return 0 if all(r.passed for r in results) else 1
 
 
 def _cmd_gradcheck(args) -> int:
@@ -324,6 +346,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_threads(demo)
     demo.set_defaults(func=_cmd_demo)
+
+    ex = sub.add_parser("exercise", help="write a backward pass yourself; gradient checks grade it",
+                        description="Exercises in learning order (Dense, LeakyReLU, BCE with logits, BatchNorm, "
+                                    "col2im): `start` writes a file to fill in, `check` grades it (forward against the "
+                                    "engine, a float64 gradient check of every gradient, a training run where one "
+                                    "makes sense, a hint for common mistakes; exit 0 only when all pass), "
+                                    "`solution` says where the engine's code and derivation are.")
+    ex.add_argument("action", choices=("list", "start", "check", "solution"), help="what to do")
+    ex.add_argument("name", nargs="?", default=None, help="the exercise (see `minigan exercise list`)")
+    ex.add_argument("--dir", default="exercises", help="folder of your exercise files (default: exercises)")
+    ex.set_defaults(func=_cmd_exercise)
 
     gc = sub.add_parser("gradcheck", help="check every layer's and loss's gradients; exit 1 on a failure",
                         description="Compare every backward pass in minigan with float64 finite "

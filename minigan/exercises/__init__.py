@@ -1,0 +1,65 @@
+"""Exercises: write a backward pass yourself, and let gradient checks grade it at once.
+
+    minigan exercise list                          the exercises, in learning order
+    minigan exercise start NAME [--dir exercises]  writes exercises/NAME.py for you to fill in
+    minigan exercise check NAME [--dir exercises]  grades it: forward against the engine's, a float64
+                                                   gradient check of every gradient, a training run
+                                                   where one makes sense; a hint for common mistakes
+    minigan exercise solution NAME                 where the engine's implementation and derivation are
+
+Each exercise is one file in this package: a skeleton (the class or function with its docstring,
+the bodies replaced by a ``raise NotImplementedError`` that says what to compute) and a checker.
+The checks come from minigan/exercises/grading.py.
+"""
+from __future__ import annotations
+
+import os
+
+from . import bce, batchnorm, col2im, dense, leaky_relu
+from .grading import ExerciseError, format_table, load_learner
+
+# The learning order: a layer, an activation, the loss, normalization, convolution's scatter.
+EXERCISES = {e.name: e for e in (dense.EXERCISE, leaky_relu.EXERCISE, bce.EXERCISE, batchnorm.EXERCISE,
+                                 col2im.EXERCISE)}
+
+
+def get(name: str):
+    if name not in EXERCISES:
+        raise ExerciseError(f"minigan exercise: no exercise named {name!r}; the exercises are {list(EXERCISES)} "
+                            "(minigan exercise list)")
+    return EXERCISES[name]
+
+
+def list_text() -> str:
+    rows = [f"{i}. {e.name:<15} {e.title}" for i, e in enumerate(EXERCISES.values(), 1)]
+    return "\n".join(rows + ["", "Start one with: minigan exercise start NAME"])
+
+
+def start(name: str, folder: str = "exercises") -> str:
+    """Write the skeleton to folder/NAME.py; never overwrite a file that exists. Returns the path."""
+    exercise = get(name)
+    path = os.path.join(folder, f"{name}.py")
+    if os.path.exists(path):
+        raise ExerciseError(f"minigan exercise start: {path} exists already and is left as it is (your work is in "
+                            f"it). Check it with: minigan exercise check {name}" + (f" --dir {folder}" if folder != "exercises" else ""))
+    os.makedirs(folder, exist_ok=True)
+    from ..io import atomic_path
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(exercise.skeleton)
+    return path
+
+
+def check(name: str, folder: str = "exercises"):
+    """Grade folder/NAME.py; returns the list of results (each .passed, .hint)."""
+    exercise = get(name)
+    learner = load_learner(os.path.join(folder, f"{name}.py"), name)
+    return exercise.check(learner)
+
+
+def solution(name: str) -> str:
+    exercise = get(name)
+    return (f"{exercise.title}\n  the engine's implementation: {exercise.solution}\n"
+            f"  the derivation:              {exercise.derivation}")
+
+
+__all__ = ["EXERCISES", "get", "list_text", "start", "check", "solution", "format_table", "ExerciseError"]
