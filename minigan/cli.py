@@ -348,8 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_cmd_demo)
 
     ex = sub.add_parser("exercise", help="write a backward pass yourself; gradient checks grade it",
-                        description="Exercises in learning order (Dense, LeakyReLU, BCE with logits, BatchNorm, "
-                                    "col2im): `start` writes a file to fill in, `check` grades it (forward against the "
+                        description="Exercises in learning order (Dense, LeakyReLU, BCE with logits, the GAN "
+                                    "losses, Adam, BatchNorm, Conv2d, col2im, ConvTranspose2d, the GAN step, the "
+                                    "gradient penalty): `start` writes a file to fill in, `check` grades it (forward against the "
                                     "engine, a float64 gradient check of every gradient, a training run where one "
                                     "makes sense, a hint for common mistakes; exit 0 only when all pass), "
                                     "`solution` says where the engine's code and derivation are.")

@@ -52,6 +52,83 @@ SOLUTIONS = {
         for j in range(kw):
             canvas[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw, :] += cols[:, :, :, i, j, :]
     return canvas"""],
+    "gan_losses": ["""
+    n = fake_logits.size
+    e = np.exp(-np.abs(fake_logits))
+    sigma = np.where(fake_logits >= 0, 1 / (1 + e), e / (1 + e))
+    return -float((np.maximum(fake_logits, 0) + np.log1p(e)).sum()) / n, -sigma / n""", """
+    n = fake_logits.size
+    e = np.exp(-np.abs(fake_logits))
+    sigma = np.where(fake_logits >= 0, 1 / (1 + e), e / (1 + e))
+    return float((np.maximum(-fake_logits, 0) + np.log1p(e)).sum()) / n, (sigma - 1) / n"""],
+    "adam": ["""
+        b1, b2 = self.betas
+        m, v = self.slots["m"][i], self.slots["v"][i]
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        m_hat = m / (1 - b1 ** self.step_count)
+        v_hat = v / (1 - b2 ** self.step_count)
+        p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)"""],
+    "conv2d": ["""
+        canvas = place_on_canvas(x.transpose(0, 2, 3, 1), (h + sum(ph), w + sum(pw)), (ph[0], pw[0]))
+        cols = im2col(canvas, self.kernel_size, self.stride, (ho, wo))
+        out = cols @ self._weight_matrix()
+        if self.bias is not None:
+            out += self.bias.data
+        y = out.reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)
+        return y, (cols, canvas.shape, (h, w), (ph, pw), (ho, wo))""", """
+        cols, canvas_shape, (h, w), (ph, pw), (ho, wo) = cache
+        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)
+        f, c, kh, kw = self.weight.data.shape
+        self.weight.grad += (cols.T @ dy_mat).reshape(kh, kw, c, f).transpose(3, 2, 0, 1)
+        if self.bias is not None:
+            self.bias.grad += dy_mat.sum(axis=0)
+        dcanvas = col2im(dy_mat @ self._weight_matrix().T, canvas_shape, self.kernel_size, self.stride, (ho, wo))
+        return dcanvas[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w, :].transpose(0, 3, 1, 2)"""],
+    "conv_transpose2d": ["""
+        x_mat = x.transpose(0, 2, 3, 1).reshape(n * h * w, c)
+        cols = x_mat @ self._weight_matrix()
+        canvas = col2im(cols, (n, *canvas_hw, self.out_channels), self.kernel_size, self.stride, (h, w))
+        y = canvas[:, top:top + ho, left:left + wo, :]
+        if self.bias is not None:
+            y = y + self.bias.data
+        return y.transpose(0, 3, 1, 2), (x_mat, (h, w), (top, left), canvas_hw)""", """
+        x_mat, (h, w), (top, left), canvas_hw = cache
+        n, f = dy.shape[:2]
+        dy_nhwc = dy.transpose(0, 2, 3, 1)
+        if self.bias is not None:
+            self.bias.grad += dy_nhwc.sum(axis=(0, 1, 2))
+        dcols = im2col(place_on_canvas(dy_nhwc, canvas_hw, (top, left)), self.kernel_size, self.stride, (h, w))
+        c, _, kh, kw = self.weight.data.shape
+        self.weight.grad += (x_mat.T @ dcols).reshape(c, kh, kw, f).transpose(0, 3, 1, 2)
+        return (dcols @ self._weight_matrix().T).reshape(n, h, w, self.in_channels).transpose(0, 3, 1, 2)"""],
+    "gan_step": ["""
+    batch = real.shape[0]
+    fake = G.forward(noise)
+    opt_d.zero_grad()
+    logits = D.forward(np.concatenate([real, fake]))
+    d_loss, d_real, d_fake = loss.discriminator(logits[:batch], logits[batch:])
+    D.backward(np.concatenate([d_real, d_fake]))
+    opt_d.step()
+    opt_g.zero_grad()
+    g_loss, d_logits = loss.generator(D.forward(fake))
+    with D.frozen():
+        d_fake_points = D.backward(d_logits)
+    G.backward(d_fake_points)
+    opt_g.step()
+    return d_loss, g_loss"""],
+    "gradient_penalty": ["""
+    out = D.forward(x_hat)
+    with D.frozen():
+        g = D.backward(np.ones_like(out), keep_for_double_backward=True)
+    n = x_hat.shape[0]
+    norms = np.sqrt((g * g).reshape(n, -1).sum(axis=1))
+    value = weight * float(((norms - 1) ** 2).mean())
+    dg = (2 * weight * (norms - 1) / (n * np.maximum(norms, 1e-30))).reshape((n,) + (1,) * (g.ndim - 1)) * g
+    D.double_backward(dg)
+    return value"""],
 }
 
 # A planted bug: (exercise, text to replace in the solution, its replacement, the hint the check must give).
@@ -65,6 +142,14 @@ BUGS = [
     ("batchnorm", "self.gamma.data * inv_std / m * (m * dy - d_beta - x_hat * d_gamma)",
      "self.gamma.data * inv_std * dy", "without the m·dy − Σdy − x̂·Σ(dy·x̂) terms"),
     ("col2im", "+= cols[:, :, :, i, j, :]", "= cols[:, :, :, i, j, :]", "instead of added"),
+    ("gan_losses", "(sigma - 1) / n", "(1 - sigma) / n", "the wrong sign"),
+    ("adam", "m_hat = m / (1 - b1 ** self.step_count)", "m_hat = m", "no bias correction"),
+    ("adam", "v_hat = v / (1 - b2 ** self.step_count)", "v_hat = v", "no bias correction"),
+    ("gan_step", "with D.frozen():", "if True:", "D was not frozen"),
+    ("gan_step", "    opt_g.zero_grad()\n", "", "zero each network's gradients"),
+    ("gradient_penalty", "norms = np.sqrt((g * g).reshape(n, -1).sum(axis=1))",
+     "norms = np.full(n, np.sqrt((g * g).sum()))", "over the whole batch"),
+    ("gradient_penalty", "    D.double_backward(dg)\n", "    D.clear_cache()\n", "never reached D's .grad"),
 ]
 
 

@@ -1,6 +1,6 @@
 """Exercises: write a backward pass yourself, and let gradient checks grade it at once.
 
-    minigan exercise list                          the exercises, in learning order
+    minigan exercise list                          the exercises, in learning order (11)
     minigan exercise start NAME [--dir exercises]  writes exercises/NAME.py for you to fill in
     minigan exercise check NAME [--dir exercises]  grades it: forward against the engine's, a float64
                                                    gradient check of every gradient, a training run
@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 
-from . import bce, batchnorm, col2im, dense, leaky_relu
+from . import adam, bce, batchnorm, col2im, conv, dense, gan_losses, gan_step, leaky_relu
 from .grading import ExerciseError, format_table, load_learner
 
-# The learning order: a layer, an activation, the loss, normalization, convolution's scatter.
-EXERCISES = {e.name: e for e in (dense.EXERCISE, leaky_relu.EXERCISE, bce.EXERCISE, batchnorm.EXERCISE,
-                                 col2im.EXERCISE)}
+# The learning order: a layer, an activation, the losses, the optimizer, normalization, convolution
+# and its adjoint, the whole step, then the gradient penalty.
+EXERCISES = {e.name: e for e in (dense.EXERCISE, leaky_relu.EXERCISE, bce.EXERCISE, gan_losses.EXERCISE,
+                                 adam.EXERCISE, batchnorm.EXERCISE, conv.CONV2D, col2im.EXERCISE,
+                                 conv.CONV_TRANSPOSE2D, gan_step.GAN_STEP, gan_step.GRADIENT_PENALTY)}
 
 
 def get(name: str):
@@ -31,7 +33,8 @@ def get(name: str):
 
 
 def list_text() -> str:
-    rows = [f"{i}. {e.name:<15} {e.title}" for i, e in enumerate(EXERCISES.values(), 1)]
+    width = max(len(name) for name in EXERCISES)
+    rows = [f"{i:>2}. {e.name:<{width}}  {e.title}" for i, e in enumerate(EXERCISES.values(), 1)]
     return "\n".join(rows + ["", "Start one with: minigan exercise start NAME"])
 
 

@@ -1,4 +1,4 @@
-"""Exercise 4: BatchNorm's training-mode forward and backward."""
+"""Exercise 6: BatchNorm's training-mode forward and backward."""
 from __future__ import annotations
 
 import numpy
@@ -6,7 +6,7 @@ import numpy
 from .. import nn
 from .grading import Exercise, Result, attempt, close, gradient_rows
 
-SKELETON = '''"""Exercise 4: BatchNorm1d in training mode, on x of shape (N, F).
+SKELETON = '''"""Exercise 6: BatchNorm1d in training mode, on x of shape (N, F).
 
 Fill in _forward and _backward, then run:  minigan exercise check batchnorm
 

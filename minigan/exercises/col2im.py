@@ -1,4 +1,4 @@
-"""Exercise 5: col2im, the adjoint of im2col, behind Conv2d's input gradient and ConvTranspose2d."""
+"""Exercise 8: col2im, the adjoint of im2col, behind Conv2d's input gradient and ConvTranspose2d."""
 from __future__ import annotations
 
 import numpy
@@ -8,7 +8,7 @@ from ..backend import manual_seed
 from ..nn import im2col as engine_im2col
 from .grading import Exercise, Result, attempt, close, gradient_rows
 
-SKELETON = '''"""Exercise 5: col2im, the adjoint of im2col.
+SKELETON = '''"""Exercise 8: col2im, the adjoint of im2col.
 
 Fill in col2im, then run:  minigan exercise check col2im
 
