@@ -145,6 +145,7 @@ def _new_config(args):
         beta1=args.beta1 if args.beta1 is not None else beta1_preset, beta2=args.beta2,
         n_critic=args.n_critic, label_smoothing=args.label_smoothing, clip=args.clip,
         gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
+        ema=args.ema, fresh_noise=args.fresh_noise,
         classes=args.classes, data_path=args.data,
         max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n,
         checkpoint_every=args.checkpoint_every)
@@ -153,7 +154,8 @@ def _new_config(args):
 def _cmd_sample(args) -> int:
     from .sample import sample
 
-    generated = sample(args.run, args.n, args.out, grid=args.grid, seed=args.seed, device=args.device)
+    generated = sample(args.run, args.n, args.out, grid=args.grid, seed=args.seed, device=args.device,
+                       raw_weights=args.raw_weights)
     print(f"wrote {len(generated)} samples to {args.out}" + (f" and a grid to {args.grid}" if args.grid else ""))
     return 0
 
@@ -164,7 +166,7 @@ def _cmd_eval(args) -> int:
 
     if (args.run is None) == (args.samples is None):
         raise ValueError("minigan eval: give exactly one of --run and --samples")
-    result = (evaluate.evaluate_run(args.run, args.n, args.seed) if args.run
+    result = (evaluate.evaluate_run(args.run, args.n, args.seed, raw_weights=args.raw_weights) if args.run
               else evaluate.evaluate_samples(args.samples, args.dataset))
     print(strict_json(result) if args.json else evaluate.format_result(result))
     return 0
@@ -277,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "on the real data, e.g. 10 (default: off)")
     tr.add_argument("--spectral-norm", action="store_true", help="spectral normalization on every layer of the "
                     "discriminator (Miyato et al. 2018)")
+    tr.add_argument("--ema", type=float, default=0.0, metavar="DECAY", help="keep an exponential moving average "
+                    "of G's weights (e.g. 0.999), used by sample, eval and the pictures (default: off)")
+    tr.add_argument("--fresh-noise", action="store_true", help="draw new noise for the generator step, as "
+                    "Goodfellow et al.'s Algorithm 1 does (default: reuse the discriminator step's batch)")
     tr.add_argument("--dropout", type=float, default=None, help="dropout rate of the dcgan discriminator "
                     "(default: 0.3; 0 for wgan-gp, whose penalty cannot go through dropout)")
     tr.add_argument("--classes", type=int, nargs="+", default=None, help="train on these classes only, e.g. 0 1 7")
@@ -301,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--grid", default=None, help="also write a PNG of the first 64 samples")
     sa.add_argument("--seed", type=_non_negative_int, default=0, help="noise seed (default: 0)")
     sa.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="device to run G on (default: cpu)")
+    sa.add_argument("--raw-weights", action="store_true", help="for a run trained with --ema: sample the raw "
+                    "generator instead of the averaged one")
     _add_threads(sa)
     sa.set_defaults(func=_cmd_sample)
 
@@ -316,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the data the samples imitate (default: from the samples' configuration)")
     ev.add_argument("--seed", type=_non_negative_int, default=0, help="noise seed for --run (default: 0)")
     ev.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    ev.add_argument("--raw-weights", action="store_true", help="for a run trained with --ema: evaluate the raw "
+                    "generator instead of the averaged one")
     _add_threads(ev)
     ev.set_defaults(func=_cmd_eval)
 

@@ -82,14 +82,14 @@ def evaluate_points(points, dataset: str = "ring") -> dict:
     return {"dataset": dataset, "n": len(points), **metrics.toy_metrics(points, modes, TOY_STD[dataset])}
 
 
-def evaluate_run(run: str, n: int = 10000, seed: int = 0) -> dict:
+def evaluate_run(run: str, n: int = 10000, seed: int = 0, raw_weights: bool = False) -> dict:
     import os
     import tempfile
 
     from .sample import sample
     from .checkpoint import read_meta
     with tempfile.TemporaryDirectory() as tmp:
-        generated = sample(run, n, os.path.join(tmp, "samples.npz"), seed=seed)
+        generated = sample(run, n, os.path.join(tmp, "samples.npz"), seed=seed, raw_weights=raw_weights)
     # The checkpoint's own record decides (config.json is a copy a person may have edited).
     dataset = read_meta(os.path.join(run, "checkpoint.npz"))["config"]["dataset"]
     if dataset in TOY_STD:

@@ -70,7 +70,7 @@ def epoch_pictures(trainer, out: str):
     from .data import toy
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)
     config = trainer.config
-    G = trainer.G
+    G = trainer.sampling_generator                     # the averaged G when --ema is on
     was_training = G.training
     G.eval()
     fake = to_numpy(G.predict(to_device(trainer.fixed_noise, config.device)))

@@ -16,8 +16,10 @@ from .data import to_uint8
 from .io import atomic_path
 
 
-def load_generator(run: str, device: str = "cpu"):
-    """The generator of run folder ``run`` (from its latest checkpoint) and the run's configuration."""
+def load_generator(run: str, device: str = "cpu", raw_weights: bool = False):
+    """The generator of run folder ``run`` (from its latest checkpoint) and the run's configuration.
+
+    For a run trained with ``--ema`` this is the averaged generator, unless ``raw_weights``."""
     path = os.path.join(run, "checkpoint.npz")
     if not os.path.isdir(run):
         raise checkpoint.CheckpointError(f"minigan sample: the run folder {run!r} does not exist")
@@ -25,9 +27,10 @@ def load_generator(run: str, device: str = "cpu"):
     config = meta["config"]
     set_device(device)
     manual_seed(0)
-    G, D = models.build_from_config(config)
-    checkpoint.load(path, {"G": G, "D": D})
-    bad = checkpoint.first_non_finite({"G": G})
+    G, _ = models.build_from_config(config)
+    which = "G_ema" if config.get("ema") and not raw_weights else "G"
+    checkpoint.load(path, {which: G})
+    bad = checkpoint.first_non_finite({which: G})
     if bad is not None:
         raise checkpoint.CheckpointError(f"minigan sample: the checkpoint {path!r} holds NaN or Inf weights ({bad}); "
                                          "its samples would be meaningless")
@@ -47,10 +50,10 @@ def generate(G, n: int, noise_dim: int, rng, device: str = "cpu", batch_size: in
 
 
 def sample(run: str, n: int, out: str, grid: str | None = None, seed: int = 0, device: str = "cpu",
-           batch_size: int = 500) -> numpy.ndarray:
+           batch_size: int = 500, raw_weights: bool = False) -> numpy.ndarray:
     if n <= 0:
         raise ValueError(f"minigan sample: expected --n > 0, got {n}")
-    G, config = load_generator(run, device)
+    G, config = load_generator(run, device, raw_weights)
     rng = numpy.random.default_rng(seed)
     generated = generate(G, n, models.NOISE_DIM[config["model"]], rng, device, batch_size)
     toy = config["model"] == "toy"

@@ -15,6 +15,7 @@ checkpoints that resume bit-identically on the CPU, and pictures in the run fold
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 import json
@@ -30,6 +31,7 @@ from .backend import RNG, get_array_module, manual_seed, set_device, to_device, 
 from .data import batches
 from .data import mnist as mnist_data
 from .data import toy as toy_data
+from .ema import WeightAverage
 from .io import atomic_path, read_jsonl, strict_json
 
 IMAGE_DATASETS = ("mnist", "fashion-mnist")
@@ -82,6 +84,9 @@ class TrainConfig:
     r1: float = 0.0                   # R1 penalty γ on the real data (0: off)
     spectral_norm: bool = False       # spectral normalization on every layer of D
     dropout: float | None = None      # the dcgan discriminator's dropout rate (None: 0.3, the tutorial's)
+    ema: float = 0.0                  # weight averaging of G: the decay β (e.g. 0.999); 0: off (minigan/ema.py)
+    fresh_noise: bool = False         # the G step draws new z (Goodfellow et al.'s Algorithm 1) instead of
+                                      # reusing the D step's batch
     classes: list | None = None       # train on a subset of the digit classes
     data_path: str | None = None
     toy_samples: int = 50_000         # size of a toy dataset (one epoch)
@@ -117,6 +122,8 @@ class TrainConfig:
             raise ValueError(f"minigan train: --gp-weight belongs to --loss wgan-gp, got it with --loss {self.loss}")
         if self.loss == "wgan-gp" and not (isinstance(self.gp_weight, (int, float)) and 0 < self.gp_weight < math.inf):
             bad("--gp-weight > 0", self.gp_weight, "")
+        if not (isinstance(self.ema, (int, float)) and 0 <= self.ema < 1):
+            bad("--ema (the averaging decay) in [0, 1)", self.ema, "")
         if not (isinstance(self.r1, (int, float)) and 0 <= self.r1 < math.inf):
             bad("--r1 >= 0", self.r1, "")
         if self.r1 and self.loss in ("wgan", "wgan-gp"):
@@ -256,6 +263,9 @@ class Trainer:
         self.loss = losses.get_gan_loss(config.loss)
         self.penalties, self.constraints = lipschitz.pieces_for(config)
         lipschitz.check_critic(self.D, self.penalties)
+        # Weight averaging: a copy of G that follows it (minigan/ema.py); never trained, always in eval mode.
+        self.G_ema = copy.deepcopy(self.G).eval() if config.ema else None
+        self.averaging = WeightAverage(self.G_ema, config.ema) if config.ema else None
         self.opt_g = self._optimizer(self.G, config.lr_g)
         self.opt_d = self._optimizer(self.D, config.lr_d)
         self.real = load_real_data(config) if real_data is None else real_data
@@ -298,7 +308,8 @@ class Trainer:
                              f"{int(xp.isnan(real).sum())} NaN and {int(xp.isinf(real).sum())} Inf values: the "
                              "training data is damaged (the weights are not to blame)")
         g_turn = (self.step + 1) % self.config.n_critic == 0
-        fake = self.G.forward(noise) if g_turn else self.G.predict(noise)     # G keeps its cache for its turn
+        reuse = g_turn and not self.config.fresh_noise                        # the G step reuses these fakes
+        fake = self.G.forward(noise) if reuse else self.G.predict(noise)      # G keeps its cache for its turn
 
         # Discriminator: L_D on real and fake (one pass, or two when D has BatchNorm).
         self.opt_d.zero_grad()
@@ -316,6 +327,8 @@ class Trainer:
 
         if g_turn:
             # Generator: through D (frozen: its gradients stay untouched) into G.
+            if self.config.fresh_noise:                                       # Algorithm 1 draws new z here
+                fake = self.G.forward(self.next_noise(batch))
             self.opt_g.zero_grad()
             g_loss, d_out = self.loss.generator(self._finite(self.D.forward(fake)))
             with self.D.frozen():
@@ -325,6 +338,8 @@ class Trainer:
             _check_finite(self.step + 1, "G loss", {"G": g_loss})
             _check_finite(self.step + 1, "gradient", g_norms)
             self.opt_g.step()
+            if self.averaging is not None:
+                self.averaging.update(self.G)
             self.last_g = {"g_loss": g_loss, "grad_norms": g_norms}
 
         self.step += 1
@@ -377,24 +392,33 @@ class Trainer:
 
     def save_checkpoint(self, path: str):
         """Write the checkpoint atomically; weights holding NaN/Inf stop the run instead (DivergenceError)."""
-        bad = checkpoint.first_non_finite({"G": self.G, "D": self.D})
+        bad = checkpoint.first_non_finite(self.networks())
         if bad is not None:
             raise _diverged(self.step, "NaN or Inf values (after the optimizer step)", bad.replace("/", " layer "))
         meta = {"config": dataclasses.asdict(self.config), "step": self.step, "epoch": self.epoch,
                 "position": self.position, "random_state": self.random_state()}
-        checkpoint.save(path, {"G": self.G, "D": self.D}, {"G": self.opt_g, "D": self.opt_d}, meta)
+        checkpoint.save(path, self.networks(), {"G": self.opt_g, "D": self.opt_d}, meta)
+
+    def networks(self) -> dict:
+        """What a checkpoint holds: G, D, and the averaged G when there is one."""
+        return {"G": self.G, "D": self.D, **({"G_ema": self.G_ema} if self.G_ema is not None else {})}
+
+    @property
+    def sampling_generator(self):
+        """The generator that pictures and evaluation show: the averaged one when averaging is on."""
+        return self.G_ema if self.G_ema is not None else self.G
 
     def load_checkpoint(self, path: str):
         meta = checkpoint.read_meta(path)
         saved = meta["config"]
-        defaults = {"spectral_norm": False, "dropout": None}   # checkpoints written before the keys existed
+        defaults = {"spectral_norm": False, "dropout": None, "ema": 0.0}   # checkpoints written before the keys existed
         mismatches = [f"{key}={saved.get(key, defaults.get(key))!r}, this run asks for {key}={getattr(self.config, key)!r}"
-                      for key in ("model", "width", "dataset", "loss", "optimizer", "spectral_norm", "dropout")
+                      for key in ("model", "width", "dataset", "loss", "optimizer", "spectral_norm", "dropout", "ema")
                       if saved.get(key, defaults.get(key)) != getattr(self.config, key)]
         if mismatches:
             raise checkpoint.CheckpointError(f"minigan: cannot resume from {path!r}: it was written with "
                                              + "; ".join(mismatches))
-        checkpoint.load(path, {"G": self.G, "D": self.D}, {"G": self.opt_g, "D": self.opt_d})
+        checkpoint.load(path, self.networks(), {"G": self.opt_g, "D": self.opt_d})
         # The optimizers' state comes back; their hyperparameters are this run's (same config:
         # the same numbers, so the run continues exactly; a new --lr-g/--lr-d on resume applies).
         for opt, lr in ((self.opt_g, self.config.lr_g), (self.opt_d, self.config.lr_d)):

@@ -390,3 +390,60 @@ def test_the_toy_gan_step_runs_g_once_so_batchnorm_statistics_move_once():
     toy_gan.gan_step(G, D, optim.Adam(G.parameters()), optim.Adam(D.parameters()),
                      numpy.zeros((8, 2), numpy.float32), noise, losses_module.get_gan_loss("nonsaturating"))
     numpy.testing.assert_allclose(G[1].running_mean, expected, rtol=1e-6)
+
+
+# ---- weight averaging of G (--ema) and fresh noise for the generator step (--fresh-noise) ----------------
+def test_weight_average_by_hand():
+    from minigan.ema import WeightAverage
+    manual_seed(0)
+    avg, src = nn.Dense(3, 2), nn.Dense(3, 2)
+    start = avg.weight.data.copy()
+    WeightAverage(avg, 0.9).update(src)
+    numpy.testing.assert_allclose(avg.weight.data, 0.9 * start + 0.1 * src.weight.data, rtol=1e-6)
+    with pytest.raises(ValueError, match="0 < decay < 1"):
+        WeightAverage(avg, 1.0)
+
+
+def test_the_averaged_generator_follows_g_after_every_generator_step():
+    data = numpy.random.default_rng(0).standard_normal((256, 2)).astype(numpy.float32)
+    trainer = Trainer(TrainConfig(model="toy", dataset="ring", ema=0.9), real_data=data)
+    expected = {k: v.astype(numpy.float64) for k, v in trainer.G.state_dict().items()}
+    for _ in range(3):
+        trainer.train_step(data[:64], trainer.next_noise(64))
+        expected = {k: 0.9 * expected[k] + 0.1 * v for k, v in trainer.G.state_dict().items()}
+    for k, v in trainer.G_ema.state_dict().items():
+        numpy.testing.assert_allclose(v, expected[k], rtol=1e-5, atol=1e-7)
+    assert trainer.sampling_generator is trainer.G_ema and not trainer.G_ema.training
+
+
+def test_an_averaged_run_resumes_exactly_and_samples_either_generator(tmp_path, capsys):
+    def config(out, steps):
+        return TrainConfig(model="toy", dataset="ring", epochs=3, batch_size=32, toy_samples=32 * 8, out=str(out),
+                           max_steps=steps, ema=0.9, fresh_noise=True)
+    straight = train(config(tmp_path / "straight", 20), progress=False, pictures=False, log=lambda *a: None)
+    train(config(tmp_path / "resumed", 10), progress=False, pictures=False, log=lambda *a: None)
+    resumed = train(config(tmp_path / "resumed", 20), resume=True, progress=False, pictures=False, log=lambda *a: None)
+    for a, b in ((straight.G, resumed.G), (straight.G_ema, resumed.G_ema), (straight.D, resumed.D)):
+        assert all(numpy.array_equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    run = str(tmp_path / "resumed")
+    assert main(["sample", "--run", run, "--n", "50", "--out", str(tmp_path / "avg.npz")]) == 0
+    assert main(["sample", "--run", run, "--n", "50", "--out", str(tmp_path / "raw.npz"), "--raw-weights"]) == 0
+    averaged, raw = numpy.load(tmp_path / "avg.npz")["points"], numpy.load(tmp_path / "raw.npz")["points"]
+    G_ema = resumed.G_ema
+    noise = numpy.random.default_rng(0).standard_normal((50, 2)).astype(numpy.float32)
+    numpy.testing.assert_allclose(averaged, G_ema.predict(noise), rtol=1e-6)
+    assert not numpy.allclose(averaged, raw)
+
+
+def test_fresh_noise_draws_new_z_for_the_generator_step():
+    data = numpy.random.default_rng(0).standard_normal((256, 2)).astype(numpy.float32)
+    weights_after = []
+    for fresh in (False, True):
+        trainer = Trainer(TrainConfig(model="toy", dataset="ring", fresh_noise=fresh), real_data=data)
+        noise = trainer.next_noise(64)
+        before = trainer.noise_rng.bit_generator.state["state"]["state"]
+        trainer.train_step(data[:64], noise)
+        drew = trainer.noise_rng.bit_generator.state["state"]["state"] != before
+        assert drew == fresh                          # only --fresh-noise draws a second z inside the step
+        weights_after.append(trainer.G.state_dict())
+    assert any(not numpy.array_equal(weights_after[0][k], weights_after[1][k]) for k in weights_after[0])
