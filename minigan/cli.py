@@ -145,7 +145,7 @@ def _new_config(args):
         beta1=args.beta1 if args.beta1 is not None else beta1_preset, beta2=args.beta2,
         n_critic=args.n_critic, label_smoothing=args.label_smoothing, clip=args.clip,
         gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
-        ema=args.ema, fresh_noise=args.fresh_noise,
+        ema=args.ema, fresh_noise=args.fresh_noise, pack=args.pack, minibatch_kernels=args.minibatch_kernels,
         classes=args.classes, data_path=args.data,
         max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n,
         checkpoint_every=args.checkpoint_every)
@@ -281,6 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "discriminator (Miyato et al. 2018)")
     tr.add_argument("--ema", type=float, default=0.0, metavar="DECAY", help="keep an exponential moving average "
                     "of G's weights (e.g. 0.999), used by sample, eval and the pictures (default: off)")
+    tr.add_argument("--pack", type=_positive_int, default=1, metavar="M", help="PacGAN: the discriminator judges "
+                    "packs of M samples, real with real and fake with fake (default: 1, no packing)")
+    tr.add_argument("--minibatch-kernels", type=int, default=0, metavar="B", help="minibatch discrimination "
+                    "(Salimans et al. 2016): B kernels of dimension 5 before D's last layer (default: 0, off)")
     tr.add_argument("--fresh-noise", action="store_true", help="draw new noise for the generator step, as "
                     "Goodfellow et al.'s Algorithm 1 does (default: reuse the discriminator step's batch)")
     tr.add_argument("--dropout", type=float, default=None, help="dropout rate of the dcgan discriminator "

@@ -157,6 +157,22 @@ LAYER_CASES += [
 ]
 
 
+def _spread(shape, seed):
+    """Inputs whose minibatch features differ clearly between samples (away from |·|'s kinks)."""
+    return normal(shape, seed, scale=2.0)
+
+
+LAYER_CASES += [
+    Case("Pack m=2, (4,3)→(2,6)", lambda: (nn.Pack(2), normal((4, 3), 52))),
+    Case("Pack m=2, (4,1,3,3)→(2,2,3,3)", lambda: (nn.Pack(2), normal((4, 1, 3, 3), 53))),
+    Case("MinibatchDiscrimination 4→4+3, kernel_dim 2",
+         _seeded(lambda: (nn.MinibatchDiscrimination(4, 3, 2), _spread((5, 4), 54)))),
+    Case("D with minibatch discrimination (small)",
+         _seeded(lambda: (nn.with_minibatch_discrimination(
+             nn.Sequential(nn.Dense(2, 6), nn.Tanh(), nn.Dense(6, 1)), 3, 2), _spread((4, 2), 78)))),
+]
+
+
 # ---------------------------------------------------------------------------------------------
 # Gradient penalties: their gradient through the double backward, for every critic parameter and x.
 # Inputs and seeds are chosen so every LeakyReLU input lies ≥ 0.01 from the kink

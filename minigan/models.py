@@ -105,8 +105,13 @@ def build(name: str, width: float = 1.0, dropout=None):
 
 def build_from_config(config: dict):
     """(G, D) exactly as a run's configuration (config.json, or ``dataclasses.asdict(TrainConfig)``)
-    describes them: model, width, the dcgan D's dropout and spectral normalization of D."""
+    describes them: model, width, the dcgan D's dropout, minibatch discrimination, PacGAN packing and
+    spectral normalization of D."""
     G, D = build(config["model"], config["width"], dropout=config.get("dropout"))
+    if config.get("minibatch_kernels", 0):            # D sees how close each sample is to its batch
+        D = nn.with_minibatch_discrimination(D, config["minibatch_kernels"])
+    if config.get("pack", 1) > 1:                     # PacGAN: D judges packs of m samples
+        D = nn.pack_discriminator(D, config["pack"])
     if config.get("spectral_norm"):
         nn.spectral_norm_all(D)
     return G, D

@@ -85,6 +85,8 @@ class TrainConfig:
     spectral_norm: bool = False       # spectral normalization on every layer of D
     dropout: float | None = None      # the dcgan discriminator's dropout rate (None: 0.3, the tutorial's)
     ema: float = 0.0                  # weight averaging of G: the decay β (e.g. 0.999); 0: off (minigan/ema.py)
+    pack: int = 1                     # PacGAN: D judges packs of this many samples (Lin et al. 2018)
+    minibatch_kernels: int = 0        # minibatch discrimination: B kernels of 5 before D's last layer (0: off)
     fresh_noise: bool = False         # the G step draws new z (Goodfellow et al.'s Algorithm 1) instead of
                                       # reusing the D step's batch
     classes: list | None = None       # train on a subset of the digit classes
@@ -122,6 +124,14 @@ class TrainConfig:
             raise ValueError(f"minigan train: --gp-weight belongs to --loss wgan-gp, got it with --loss {self.loss}")
         if self.loss == "wgan-gp" and not (isinstance(self.gp_weight, (int, float)) and 0 < self.gp_weight < math.inf):
             bad("--gp-weight > 0", self.gp_weight, "")
+        if isinstance(self.pack, bool) or not isinstance(self.pack, int) or self.pack < 1:
+            bad("--pack to be a positive integer", self.pack, "")
+        if self.batch_size % self.pack:
+            raise ValueError(f"minigan train: --batch-size {self.batch_size} must be a multiple of --pack {self.pack} "
+                             "(the discriminator judges packs of that many samples)")
+        if isinstance(self.minibatch_kernels, bool) or not isinstance(self.minibatch_kernels, int) \
+                or self.minibatch_kernels < 0:
+            bad("--minibatch-kernels to be an integer >= 0", self.minibatch_kernels, "")
         if not (isinstance(self.ema, (int, float)) and 0 <= self.ema < 1):
             bad("--ema (the averaging decay) in [0, 1)", self.ema, "")
         if not (isinstance(self.r1, (int, float)) and 0 <= self.r1 < math.inf):
@@ -214,11 +224,10 @@ def _first_non_finite_layer(groups: dict):
     return None
 
 
-def has_batch_statistics(module) -> bool:
-    """Whether ``module`` holds a BatchNorm layer in training mode (its output for one sample then
-    depends on the rest of the batch)."""
-    from .nn.batchnorm import _BatchNorm
-    return any(isinstance(m, _BatchNorm) and m.training for m in module.modules())
+def couples_samples(module) -> bool:
+    """Whether a sample's output from ``module`` depends on the rest of its batch (BatchNorm in
+    training mode, minibatch discrimination)."""
+    return any(m.couples_samples() for m in module.modules())
 
 
 def discriminator_pass(D, loss, real, fake, real_target: float = 1.0, check=lambda out: out):
@@ -226,7 +235,8 @@ def discriminator_pass(D, loss, real, fake, real_target: float = 1.0, check=lamb
 
     Without BatchNorm, D sees [real; fake] as one batch of 2B, in one pass: each sample's output
     depends only on that sample, so this equals two passes, in one matrix product per layer. With
-    BatchNorm (in training mode) it does not: one batch would normalize real and fake samples with
+    BatchNorm (in training mode), or any layer whose samples interact (minibatch discrimination,
+    which would compare real samples with fake ones), it does not: one batch would normalize real and fake samples with
     their pooled statistics, and D could not then tell a batch's statistics apart, which is what it
     learns on when it sees them separately; the generator step, which shows D a fake-only batch,
     would then see a different function from the one the D step trained. So D with BatchNorm
@@ -236,7 +246,7 @@ def discriminator_pass(D, loss, real, fake, real_target: float = 1.0, check=lamb
     Adds ∂L_D/∂θ into D's ``.grad``; returns (L_D, D's outputs on [real; fake]).
     """
     xp = get_array_module(real)
-    if has_batch_statistics(D):
+    if couples_samples(D):
         out_real = check(D.forward(real))
         value_real, d_real = loss.real_term(out_real, real_target)
         D.backward(d_real, input_grad=False)                                  # data needs no gradient
@@ -244,9 +254,9 @@ def discriminator_pass(D, loss, real, fake, real_target: float = 1.0, check=lamb
         value_fake, d_fake = loss.fake_term(out_fake)
         D.backward(d_fake, input_grad=False)
         return value_real + value_fake, xp.concatenate([out_real, out_fake])
-    batch = real.shape[0]
     out = check(D.forward(xp.concatenate([real, fake])))                     # (2B, 1): one pass, one cache
-    d_loss, d_real, d_fake = loss.discriminator(out[:batch], out[batch:], real_target=real_target)
+    half = out.shape[0] // 2                    # B, or B/m packs with PacGAN (packs never mix real and fake)
+    d_loss, d_real, d_fake = loss.discriminator(out[:half], out[half:], real_target=real_target)
     D.backward(xp.concatenate([d_real, d_fake]), input_grad=False)
     return d_loss, out
 
@@ -347,7 +357,8 @@ class Trainer:
         if self.loss.probabilities:                                           # D(x) = σ(logit)
             scores = 1 / (1 + numpy.exp(-scores))
         return {"step": self.step, "epoch": self.epoch + 1, "d_loss": d_loss, "g_loss": self.last_g["g_loss"],
-                "d_real": float(scores[:batch].mean()), "d_fake": float(scores[batch:].mean()), **penalties,
+                "d_real": float(scores[:len(scores) // 2].mean()), "d_fake": float(scores[len(scores) // 2:].mean()),
+                **penalties,
                 "grad_norms": {**d_norms, **self.last_g["grad_norms"]}}
 
     def _finite(self, out):
@@ -411,9 +422,11 @@ class Trainer:
     def load_checkpoint(self, path: str):
         meta = checkpoint.read_meta(path)
         saved = meta["config"]
-        defaults = {"spectral_norm": False, "dropout": None, "ema": 0.0}   # checkpoints written before the keys existed
+        defaults = {"spectral_norm": False, "dropout": None, "ema": 0.0, "pack": 1,   # checkpoints written before the keys existed
+                    "minibatch_kernels": 0}
         mismatches = [f"{key}={saved.get(key, defaults.get(key))!r}, this run asks for {key}={getattr(self.config, key)!r}"
-                      for key in ("model", "width", "dataset", "loss", "optimizer", "spectral_norm", "dropout", "ema")
+                      for key in ("model", "width", "dataset", "loss", "optimizer", "spectral_norm", "dropout", "ema",
+                                  "pack", "minibatch_kernels")
                       if saved.get(key, defaults.get(key)) != getattr(self.config, key)]
         if mismatches:
             raise checkpoint.CheckpointError(f"minigan: cannot resume from {path!r}: it was written with "

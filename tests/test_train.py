@@ -447,3 +447,57 @@ def test_fresh_noise_draws_new_z_for_the_generator_step():
         assert drew == fresh                          # only --fresh-noise draws a second z inside the step
         weights_after.append(trainer.G.state_dict())
     assert any(not numpy.array_equal(weights_after[0][k], weights_after[1][k]) for k in weights_after[0])
+
+
+# ---- PacGAN packing and minibatch discrimination -----------------------------------------------------------
+def test_minibatch_discrimination_matches_its_definition():
+    manual_seed(0)
+    layer = nn.MinibatchDiscrimination(3, 4, 2).to(dtype=numpy.float64)
+    f = numpy.random.default_rng(0).standard_normal((5, 3))
+    y = layer.predict(f)
+    M = (f @ layer.T.data).reshape(5, 4, 2)
+    o = numpy.zeros((5, 4))
+    for i in range(5):
+        for b in range(4):
+            o[i, b] = sum(numpy.exp(-numpy.abs(M[i, b] - M[j, b]).sum()) for j in range(5))
+    numpy.testing.assert_allclose(y, numpy.concatenate([f, o], axis=1), rtol=1e-12)
+    assert layer.couples_samples()
+
+
+def test_pack_puts_m_samples_side_by_side_and_never_mixes_real_with_fake():
+    x = numpy.arange(24, dtype=numpy.float64).reshape(4, 1, 2, 3)
+    packed = nn.Pack(2).predict(x)
+    assert packed.shape == (2, 2, 2, 3) and numpy.array_equal(packed[1, 0], x[2, 0])
+    with pytest.raises(ValueError, match="a multiple of 2"):
+        nn.Pack(2).predict(x[:3])
+    manual_seed(0)
+    D = nn.pack_discriminator(nn.Sequential(nn.Dense(2, 4), nn.LeakyReLU(0.2), nn.Dense(4, 1)), 2)
+    real, fake = numpy.ones((6, 2), numpy.float32), -numpy.ones((6, 2), numpy.float32)
+    d_loss, out = discriminator_pass(D, losses_module.get_gan_loss("nonsaturating"), real, fake)
+    assert out.shape == (6, 1)                                          # 3 real packs, then 3 fake packs
+    numpy.testing.assert_allclose(out[:3], D.predict(real), rtol=1e-6)
+    numpy.testing.assert_allclose(out[3:], D.predict(fake), rtol=1e-6)
+    with pytest.raises(ValueError, match="must be a multiple of --pack 3"):
+        TrainConfig(model="toy", dataset="ring", batch_size=64, pack=3).validate()
+
+
+def test_a_discriminator_with_minibatch_discrimination_sees_real_and_fake_apart():
+    manual_seed(0)
+    D = nn.with_minibatch_discrimination(nn.Sequential(nn.Dense(2, 4), nn.Tanh(), nn.Dense(4, 1)), 3, 2)
+    rng = numpy.random.default_rng(0)
+    real, fake = rng.normal(1, 1, (6, 2)).astype(numpy.float32), rng.normal(-1, 1, (6, 2)).astype(numpy.float32)
+    _, out = discriminator_pass(D, losses_module.get_gan_loss("nonsaturating"), real, fake)
+    numpy.testing.assert_allclose(out[:6], D.predict(real), rtol=1e-5)      # real judged among real only
+    numpy.testing.assert_allclose(out[6:], D.predict(fake), rtol=1e-5)
+
+
+@pytest.mark.parametrize("fields", [dict(pack=2), dict(minibatch_kernels=5)], ids=["pack", "minibatch"])
+def test_packed_and_minibatch_runs_resume_exactly(tmp_path, fields):
+    def config(out, steps):
+        return TrainConfig(model="toy", dataset="ring", epochs=3, batch_size=32, toy_samples=32 * 8, out=str(out),
+                           max_steps=steps, **fields)
+    straight = train(config(tmp_path / "straight", 20), progress=False, pictures=False, log=lambda *a: None)
+    train(config(tmp_path / "resumed", 10), progress=False, pictures=False, log=lambda *a: None)
+    resumed = train(config(tmp_path / "resumed", 20), resume=True, progress=False, pictures=False, log=lambda *a: None)
+    a, b = weights(straight), weights(resumed)
+    assert all(numpy.array_equal(a[k], b[k]) for k in a)

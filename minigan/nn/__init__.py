@@ -6,10 +6,13 @@ from .conv_transpose import ConvTranspose2d
 from .dense import Dense
 from .dropout import Dropout
 from .module import Module, Parameter, inference
+from .minibatch_discrimination import MinibatchDiscrimination, with_minibatch_discrimination
+from .pack import Pack, pack_discriminator
 from .reshape import Flatten, Reshape
 from .sequential import Sequential
 from .spectral_norm import SpectralNorm, spectral_norm_all
 
 __all__ = ["Module", "Parameter", "inference", "Dense", "Conv2d", "ConvTranspose2d", "BatchNorm1d",
            "BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Flatten", "Reshape",
-           "Sequential", "SpectralNorm", "spectral_norm_all"]
+           "Sequential", "SpectralNorm", "spectral_norm_all", "Pack", "pack_discriminator",
+           "MinibatchDiscrimination", "with_minibatch_discrimination"]

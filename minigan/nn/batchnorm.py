@@ -110,6 +110,9 @@ class _BatchNorm(Module):
         m = dy.size // dy.shape[1]
         return self._broadcast(scale / m) * (m * dy - self._broadcast(d_beta) - x_hat * self._broadcast(d_gamma))
 
+    def couples_samples(self):
+        return self.training                        # batch statistics in training, running ones in eval
+
     def double_backward_unsupported(self):
         if self.training:
             return (f"{self} in training mode: it normalizes with the batch's own mean and variance, so "

@@ -134,6 +134,11 @@ class Module:
         """
         raise NotImplementedError(f"{self}: no double backward is written for this layer")
 
+    def couples_samples(self) -> bool:
+        """Whether one sample's output depends on the other samples of the batch (BatchNorm in
+        training mode, minibatch discrimination). The trainer then shows D real and fake separately."""
+        return False
+
     def double_backward_unsupported(self) -> str | None:
         """None when this layer (in its current mode) has a double backward, else the reason why not."""
         if type(self)._double_backward is Module._double_backward:

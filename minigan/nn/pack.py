@@ -1,0 +1,64 @@
+"""PacGAN packing (Lin et al. 2018): the discriminator judges m samples at once.
+
+    (N, F)        -> (N/m, m·F)          m consecutive samples side by side
+    (N, C, H, W)  -> (N/m, m·C, H, W)    m consecutive images stacked as channels
+
+A mode-collapsed generator makes packs of near-identical samples, which real packs never are, so a
+packed D sees the collapse and penalizes it. The layer moves no numbers: the backward undoes the
+reshape (docs/backward/activations.md#reshape). ``pack_discriminator`` puts it in front of a D and
+widens D's first layer to take m samples. Proof: `minigan gradcheck` rows "Pack …".
+"""
+from __future__ import annotations
+
+from ..checks import check_positive_int
+from .module import Module
+
+
+class Pack(Module):
+    """Pack(m): (N, ...) -> (N/m, m·d1, ...); N must be a multiple of m."""
+
+    def __init__(self, m: int):
+        super().__init__()
+        self.m = check_positive_int("Pack", m, "m")
+
+    def extra_repr(self):
+        return f"m={self.m}"
+
+    def check_input(self, x):
+        super().check_input(x)
+        if x.ndim < 2 or x.shape[0] % self.m:
+            raise ValueError(f"{self}.forward: expected (N, ...) with N a multiple of {self.m} (the pack size), "
+                             f"got shape {tuple(x.shape)}")
+
+    def _forward(self, x):
+        n = x.shape[0]
+        return x.reshape((n // self.m, self.m * x.shape[1]) + tuple(x.shape[2:])), x.shape
+
+    def _backward(self, dy, x_shape):
+        return dy.reshape(x_shape)
+
+    def _double_backward(self, ddx, dy, x_shape):
+        return ddx.reshape(dy.shape), None
+
+
+def pack_discriminator(D, m: int):
+    """Sequential(Pack(m), *D.layers) with D's first Dense or Conv2d widened to m times its inputs."""
+    from .conv import Conv2d
+    from .dense import Dense
+    from .sequential import Sequential
+    if m == 1:
+        return D
+    layers = list(D.layers)
+    first = next((i for i, layer in enumerate(layers) if layer.parameters()), None)
+    old = layers[first] if first is not None else None
+    if isinstance(old, Dense):
+        layers[first] = Dense(old.in_features * m, old.out_features, bias=old.bias is not None)
+    elif isinstance(old, Conv2d):
+        layers[first] = Conv2d(old.in_channels * m, old.out_channels, old.kernel_size, old.stride, old.padding,
+                               bias=old.bias is not None)
+    else:
+        raise TypeError(f"pack_discriminator: D's first layer with parameters must be Dense or Conv2d, got {old!r}")
+    return Sequential(Pack(m), *layers)
+
+
+__all__ = ["Pack", "pack_discriminator"]
