@@ -146,6 +146,7 @@ def _new_config(args):
         n_critic=args.n_critic, label_smoothing=args.label_smoothing, clip=args.clip,
         gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
         ema=args.ema, fresh_noise=args.fresh_noise, pack=args.pack, minibatch_kernels=args.minibatch_kernels,
+        feature_matching=args.feature_matching,
         classes=args.classes, data_path=args.data,
         max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n,
         checkpoint_every=args.checkpoint_every)
@@ -285,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "packs of M samples, real with real and fake with fake (default: 1, no packing)")
     tr.add_argument("--minibatch-kernels", type=int, default=0, metavar="B", help="minibatch discrimination "
                     "(Salimans et al. 2016): B kernels of dimension 5 before D's last layer (default: 0, off)")
+    tr.add_argument("--feature-matching", action="store_true", help="the generator matches the mean of D's "
+                    "features on real data instead of fooling D (Salimans et al. 2016)")
     tr.add_argument("--fresh-noise", action="store_true", help="draw new noise for the generator step, as "
                     "Goodfellow et al.'s Algorithm 1 does (default: reuse the discriminator step's batch)")
     tr.add_argument("--dropout", type=float, default=None, help="dropout rate of the dcgan discriminator "

@@ -32,6 +32,7 @@ from .data import batches
 from .data import mnist as mnist_data
 from .data import toy as toy_data
 from .ema import WeightAverage
+from .feature_matching import generator_objective
 from .io import atomic_path, read_jsonl, strict_json
 
 IMAGE_DATASETS = ("mnist", "fashion-mnist")
@@ -87,6 +88,7 @@ class TrainConfig:
     ema: float = 0.0                  # weight averaging of G: the decay β (e.g. 0.999); 0: off (minigan/ema.py)
     pack: int = 1                     # PacGAN: D judges packs of this many samples (Lin et al. 2018)
     minibatch_kernels: int = 0        # minibatch discrimination: B kernels of 5 before D's last layer (0: off)
+    feature_matching: bool = False    # G matches the mean of D's features on real data (Salimans et al. 2016)
     fresh_noise: bool = False         # the G step draws new z (Goodfellow et al.'s Algorithm 1) instead of
                                       # reusing the D step's batch
     classes: list | None = None       # train on a subset of the digit classes
@@ -271,6 +273,7 @@ class Trainer:
         self.G, self.D = models.build_from_config(dataclasses.asdict(config))
         self.noise_dim = models.NOISE_DIM[config.model]
         self.loss = losses.get_gan_loss(config.loss)
+        self.generator_objective = generator_objective(config, self.loss)   # adversarial, or feature matching
         self.penalties, self.constraints = lipschitz.pieces_for(config)
         lipschitz.check_critic(self.D, self.penalties)
         # Weight averaging: a copy of G that follows it (minigan/ema.py); never trained, always in eval mode.
@@ -340,10 +343,8 @@ class Trainer:
             if self.config.fresh_noise:                                       # Algorithm 1 draws new z here
                 fake = self.G.forward(self.next_noise(batch))
             self.opt_g.zero_grad()
-            g_loss, d_out = self.loss.generator(self._finite(self.D.forward(fake)))
-            with self.D.frozen():
-                d_fake_images = self.D.backward(d_out)
-            self.G.backward(d_fake_images, input_grad=False)                   # nor does the noise
+            g_loss, d_fake_images = self.generator_objective(self.D, real, fake, check=self._finite)
+            self.G.backward(d_fake_images, input_grad=False)                   # the noise needs no gradient
             g_norms = gradient_norms(self.g_groups)
             _check_finite(self.step + 1, "G loss", {"G": g_loss})
             _check_finite(self.step + 1, "gradient", g_norms)

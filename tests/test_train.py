@@ -501,3 +501,48 @@ def test_packed_and_minibatch_runs_resume_exactly(tmp_path, fields):
     resumed = train(config(tmp_path / "resumed", 20), resume=True, progress=False, pictures=False, log=lambda *a: None)
     a, b = weights(straight), weights(resumed)
     assert all(numpy.array_equal(a[k], b[k]) for k in a)
+
+
+# ---- feature matching ----------------------------------------------------------------------------------------
+def test_feature_matching_gradient_against_finite_differences():
+    from minigan.feature_matching import FeatureMatching
+    from minigan.gradcheck import numerical_gradient, rel_error
+    manual_seed(0)
+    D = nn.Sequential(nn.Dense(2, 6), nn.Tanh(), nn.Dense(6, 5), nn.Tanh(), nn.Dense(5, 1)).to(dtype=numpy.float64)
+    rng = numpy.random.default_rng(0)
+    real, fake = rng.standard_normal((7, 2)), rng.standard_normal((5, 2))
+    objective = FeatureMatching()
+    value, d_fake = objective(D, real, fake)
+    f = objective.features_of(D)                     # D's layers but the last: (N, 5) features
+
+    def loss():
+        gap = f.predict(real).mean(axis=0) - f.predict(fake).mean(axis=0)
+        return float((gap * gap).sum())
+    assert value == pytest.approx(loss(), rel=1e-12)
+    assert rel_error(numerical_gradient(loss, fake), d_fake) < 1e-7
+    assert all(not p.grad.any() for p in D.parameters())               # D frozen: G's objective only
+    assert all(m._pending is None for m in D.modules())
+
+
+def test_up_to_is_a_view_sharing_the_layers():
+    manual_seed(0)
+    D = nn.Sequential(nn.Dense(2, 3), nn.ReLU(), nn.Dense(3, 1))
+    head = D.up_to(2)
+    assert head.layers[0] is D.layers[0] and len(head) == 2
+    x = numpy.ones((4, 2), numpy.float32)
+    numpy.testing.assert_allclose(head.predict(x), D[1].predict(D[0].predict(x)))
+    with pytest.raises(ValueError, match="expected 1 <= k <= 3"):
+        D.up_to(0)
+
+
+def test_a_feature_matching_run_trains_and_resumes_exactly(tmp_path):
+    def config(out, steps):
+        return TrainConfig(model="toy", dataset="ring", epochs=3, batch_size=32, toy_samples=32 * 8, out=str(out),
+                           max_steps=steps, feature_matching=True)
+    straight = train(config(tmp_path / "straight", 20), progress=False, pictures=False, log=lambda *a: None)
+    train(config(tmp_path / "resumed", 10), progress=False, pictures=False, log=lambda *a: None)
+    resumed = train(config(tmp_path / "resumed", 20), resume=True, progress=False, pictures=False, log=lambda *a: None)
+    a, b = weights(straight), weights(resumed)
+    assert all(numpy.array_equal(a[k], b[k]) for k in a)
+    rows = [json.loads(line) for line in (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()]
+    assert all(r["g_loss"] >= 0 for r in rows)                           # a squared distance

@@ -32,6 +32,15 @@ class Sequential(Module):
     def __len__(self):
         return len(self.layers)
 
+    def up_to(self, k: int) -> "Sequential":
+        """A view of the first ``k`` layers (the same layer objects, so the same parameters and caches):
+        run the network part way, and backpropagate from there (feature matching does)."""
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(self.layers):
+            raise ValueError(f"Sequential.up_to: expected 1 <= k <= {len(self.layers)}, got {k!r}")
+        view = Sequential(*self.layers[:k])
+        view.training = self.training
+        return view
+
     def check_input(self, x):
         pass  # the first layer checks its own input
 
