@@ -210,11 +210,9 @@ def bench_train_one(model: str, width: float, batch_size: int, device: str, step
     ms = _ms_per_train_step(model, width, batch_size, device, steps, warmup, loss)
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
     from . import threads
-    row = {"model": model, "width": width, "batch": batch_size, "device": device, "ms_per_step": round(ms, 2),
-           "samples_per_s": round(batch_size / (ms * 1e-3)), "peak_rss_mib": round(peak_rss_mib),
-           "threads": threads.current()[0]}
-    if loss != "nonsaturating":
-        row = {"model": model, "loss": loss, **{k: v for k, v in row.items() if k != "model"}}
+    row = {"model": model, **({"loss": loss} if loss != "nonsaturating" else {}), "width": width, "batch": batch_size,
+           "device": device, "ms_per_step": round(ms, 2), "samples_per_s": round(batch_size / (ms * 1e-3)),
+           "peak_rss_mib": round(peak_rss_mib), "threads": threads.current()[0]}
     if loss == "wgan-gp":       # the same critic (WGAN-GP's preset has no dropout) under plain WGAN
         wgan = _ms_per_train_step(model, width, batch_size, device, steps, warmup, "wgan", dropout=0.0)
         row["wgan_same_critic_ms_per_step"] = round(wgan, 2)

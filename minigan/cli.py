@@ -65,6 +65,8 @@ def _cmd_gradcheck(args) -> int:
     return gradcheck_suite.main()
 
 
+# --adam: (learning rate, beta1) of the DCGAN paper and of the TensorFlow tutorial.
+ADAM_PRESETS = {"dcgan": (2e-4, 0.5), "tf": (1e-4, 0.9)}
 # Flags whose config field has another name.
 _TRAIN_FIELD = {"data": "data_path"}
 # What a resumed run may change (the schedule and where it runs); everything else defines the run.
@@ -82,8 +84,7 @@ def _flag(field: str) -> str:
 def _explicit_train_flags(argv) -> dict:
     """{field: value} for the train flags given on the command line (not their defaults)."""
     parser = build_parser()
-    train_parser = parser._subparsers._group_actions[0].choices["train"]
-    for action in train_parser._actions:
+    for action in _subcommands(parser)["train"]._actions:
         action.default = argparse.SUPPRESS
     given = vars(parser.parse_args(argv))
     return {_TRAIN_FIELD.get(k, k): v for k, v in given.items() if k not in _NOT_SETTINGS | {"command"}}
@@ -103,9 +104,10 @@ def _resumed_config(args):
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     given = _explicit_train_flags(args.argv)
     if args.adam is not None:
-        given.setdefault("lr_g", {"tf": 1e-4, "dcgan": 2e-4}[args.adam])
-        given.setdefault("lr_d", given["lr_g"])
-        given.setdefault("beta1", {"tf": 0.9, "dcgan": 0.5}[args.adam])
+        lr, beta1 = ADAM_PRESETS[args.adam]
+        given.setdefault("lr_g", lr)
+        given.setdefault("lr_d", lr)
+        given.setdefault("beta1", beta1)
     mismatches = [f"{_flag(k)} {v!r} (the run: {saved.get(k)!r})" for k, v in given.items()
                   if k not in _RESUMABLE and k in fields and saved.get(k) != v]
     if mismatches:
@@ -133,7 +135,7 @@ def _new_config(args):
     from .train import TrainConfig
 
     # Flags left out stay None, and TrainConfig fills them from the loss's preset (train.LOSS_PRESETS).
-    lr_preset, beta1_preset = {"tf": (1e-4, 0.9), "dcgan": (2e-4, 0.5), None: (None, None)}[args.adam]
+    lr_preset, beta1_preset = ADAM_PRESETS.get(args.adam, (None, None))
     if args.adam is not None and args.optimizer not in (None, "adam"):
         raise ValueError(f"--adam {args.adam} is an Adam preset, but --optimizer {args.optimizer} was given")
     return TrainConfig(
@@ -216,9 +218,14 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
+def _subcommands(parser) -> dict:
+    """{name: sub-parser} of ``parser``'s commands (argparse keeps them in its subparsers action)."""
+    return parser._subparsers._group_actions[0].choices if parser._subparsers else {}
+
+
 def _suggestions(parser, unknown) -> str:
     import difflib
-    commands = parser._subparsers._group_actions[0].choices if parser._subparsers else {}
+    commands = _subcommands(parser)
     argv = getattr(parser, "_argv", [])
     command = next((a for a in argv if a in commands), None)
     scope = commands[command] if command else parser
@@ -262,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "files (config, log, checkpoint, metrics, pictures; nothing else) and start again")
     tr.add_argument("--optimizer", choices=("adam", "rmsprop", "sgd"), default=None,
                     help="optimizer of both networks (default: adam; rmsprop for --loss wgan)")
-    tr.add_argument("--adam", choices=("dcgan", "tf"), default=None, help="Adam preset: dcgan = lr 2e-4, "
+    tr.add_argument("--adam", choices=tuple(ADAM_PRESETS), default=None, help="Adam preset: dcgan = lr 2e-4, "
                     "beta1 0.5 (the DCGAN paper, the default for most losses); tf = lr 1e-4, beta1 0.9 "
                     "(the TensorFlow tutorial)")
     tr.add_argument("--lr-g", type=_positive_float, default=None, help="generator learning rate")

@@ -27,9 +27,8 @@ class WeightAverage:
 
     def update(self, source):
         """Move the average one step towards ``source`` (in place)."""
-        pairs = list(zip(self.average.parameters(), source.parameters()))
-        pairs += [(a, s) for (_, a), (_, s) in zip(self.average.named_buffers(), source.named_buffers())]
-        for avg, src in pairs:
-            avg_data = getattr(avg, "data", avg)
-            avg_data *= self.decay
-            avg_data += (1 - self.decay) * getattr(src, "data", src)
+        arrays = [(a.data, s.data) for a, s in zip(self.average.parameters(), source.parameters())]
+        arrays += [(a, s) for (_, a), (_, s) in zip(self.average.named_buffers(), source.named_buffers())]
+        for avg, src in arrays:                      # parameters, then buffers (BatchNorm's running statistics)
+            avg *= self.decay
+            avg += (1 - self.decay) * src

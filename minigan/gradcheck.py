@@ -197,14 +197,11 @@ def check_penalty(kind: str, critic, x, weight: float, name: str, h: float = 1e-
     def value():
         return penalties.penalty_value(critic, x, kind, weight)
 
-    results = [CheckResult(name, wrt, tuple(u.shape), rel_error(numerical_gradient(value, u, h), grad), critic_mode(critic))
+    mode = "train" if critic.training else "eval"
+    results = [CheckResult(name, wrt, tuple(u.shape), rel_error(numerical_gradient(value, u, h), grad), mode)
                for wrt, u, grad in analytic]
     critic.zero_grad()
     return results
-
-
-def critic_mode(module) -> str:
-    return "train" if module.training else "eval"
 
 
 def check_loss(loss_fn, logits, name: str | None = None, h: float = 1e-3, **kwargs) -> CheckResult:

@@ -26,6 +26,7 @@ class GradientPenaltyTerm:
     """WGAN-GP's penalty (Gulrajani et al. 2017, Algorithm 1): at x̂ = α·real + (1 − α)·fake."""
 
     name = "gradient_penalty"
+    description = "the gradient penalty (--loss wgan-gp)"
 
     def __init__(self, weight: float, seed: int):
         self.weight = weight
@@ -41,6 +42,7 @@ class R1Term:
     """R1 (Mescheder et al. 2018): (γ/2)·mean ‖∂D(x)/∂x‖² on the real batch."""
 
     name = "r1"
+    description = "the R1 penalty (--r1)"
 
     def __init__(self, gamma: float):
         self.gamma = gamma
@@ -80,7 +82,6 @@ def check_critic(D, terms):
     """Stop before training when a penalty needs a double backward that D cannot give (BatchNorm, Dropout)."""
     reason = D.double_backward_problem() if terms else None
     if reason is not None:
-        what = " and ".join({"gradient_penalty": "the gradient penalty (--loss wgan-gp)",
-                             "r1": "the R1 penalty (--r1)"}[t.name] for t in terms)
+        what = " and ".join(t.description for t in terms)
         raise ValueError(f"minigan train: {what} differentiates the discriminator's input gradient, which this "
                          f"discriminator cannot give: {reason}")

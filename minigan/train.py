@@ -235,14 +235,13 @@ def couples_samples(module) -> bool:
 def discriminator_pass(D, loss, real, fake, real_target: float = 1.0, check=lambda out: out):
     """Forward and backward of the discriminator loss L_D = real_term(D(real)) + fake_term(D(fake)).
 
-    Without BatchNorm, D sees [real; fake] as one batch of 2B, in one pass: each sample's output
-    depends only on that sample, so this equals two passes, in one matrix product per layer. With
-    BatchNorm (in training mode), or any layer whose samples interact (minibatch discrimination,
-    which would compare real samples with fake ones), it does not: one batch would normalize real and fake samples with
-    their pooled statistics, and D could not then tell a batch's statistics apart, which is what it
-    learns on when it sees them separately; the generator step, which shows D a fake-only batch,
-    would then see a different function from the one the D step trained. So D with BatchNorm
-    sees real and fake in two passes, as in the PyTorch DCGAN example
+    When each sample's output depends only on that sample, D sees [real; fake] as one batch of 2B,
+    in one pass: the same as two passes, in one matrix product per layer. When D's samples interact
+    (``Module.couples_samples``: BatchNorm in training mode, minibatch discrimination) one batch is
+    not two: BatchNorm would normalize real and fake with their pooled statistics, minibatch
+    discrimination would compare real samples with fake ones, and the generator step, which shows D
+    a fake-only batch, would see another function than the one the D step trained. Then D sees real
+    and fake in two passes, as in the PyTorch DCGAN example
     (tests/test_train.py::test_a_discriminator_with_batchnorm_sees_real_and_fake_in_separate_passes).
 
     Adds ∂L_D/∂θ into D's ``.grad``; returns (L_D, D's outputs on [real; fake]).
@@ -324,7 +323,7 @@ class Trainer:
         reuse = g_turn and not self.config.fresh_noise                        # the G step reuses these fakes
         fake = self.G.forward(noise) if reuse else self.G.predict(noise)      # G keeps its cache for its turn
 
-        # Discriminator: L_D on real and fake (one pass, or two when D has BatchNorm).
+        # Discriminator: L_D on real and fake (one pass, or two when D's samples interact).
         self.opt_d.zero_grad()
         d_loss, out = discriminator_pass(self.D, self.loss, real, fake, 1.0 - self.config.label_smoothing,
                                          check=self._finite)
@@ -423,8 +422,8 @@ class Trainer:
     def load_checkpoint(self, path: str):
         meta = checkpoint.read_meta(path)
         saved = meta["config"]
-        defaults = {"spectral_norm": False, "dropout": None, "ema": 0.0, "pack": 1,   # checkpoints written before the keys existed
-                    "minibatch_kernels": 0}
+        # A checkpoint written before a key existed was trained with that key's default.
+        defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
         mismatches = [f"{key}={saved.get(key, defaults.get(key))!r}, this run asks for {key}={getattr(self.config, key)!r}"
                       for key in ("model", "width", "dataset", "loss", "optimizer", "spectral_norm", "dropout", "ema",
                                   "pack", "minibatch_kernels")

@@ -88,7 +88,7 @@ def check(module):
                 Result("dL/dγ, dL/dβ", close(mine.gamma.grad, engine.gamma.grad) and close(mine.beta.grad, engine.beta.grad),
                        "", "dβ = Σ dy, dγ = Σ dy·x̂ over the batch, added (+=) into .grad")]
     results += attempt("backward", backward)
-    results += attempt("gradient check", lambda: gradient_rows("BatchNorm1d", _pair(BatchNorm1d, 3, 2)[0],
+    results += attempt("gradient check", lambda: gradient_rows(_pair(BatchNorm1d, 3, 2)[0],
                                                                rng.normal(0.0, 2.0, (6, 3))))
     return results
 

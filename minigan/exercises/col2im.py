@@ -83,7 +83,7 @@ def check(module):
             manual_seed(0)
             layer = nn.Conv2d(2, 3, 3, stride=2, padding=1)
             return [Result(f"Conv2d with your col2im: {r.check.replace('gradient check ', '')}", r.passed, r.detail)
-                    for r in gradient_rows("Conv2d", layer, rng.standard_normal((2, 2, 7, 7)))]
+                    for r in gradient_rows(layer, rng.standard_normal((2, 2, 7, 7)))]
         finally:
             conv_module.col2im = original
     results += attempt("conv gradient check", conv)

@@ -126,7 +126,7 @@ def _layer_checks(cls, engine_cls, cases, rng, loop_reference: bool):
         rows.append(Result(f"backward, case {k + 1}", ok, "", "dx, dW and db against the engine's; see the docstring"))
     kwargs, shape = cases[1]
     rows += [Result(f"{r.check}, case 2", r.passed, r.detail)
-             for r in gradient_rows(cls.__name__, _pair(cls, engine_cls, kwargs, 9)[0], rng.standard_normal(shape))]
+             for r in gradient_rows(_pair(cls, engine_cls, kwargs, 9)[0], rng.standard_normal(shape))]
     return rows
 
 

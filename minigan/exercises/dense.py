@@ -94,7 +94,7 @@ def check(module):
 
     def gradcheck():
         learner, _ = _pair(Dense, 5, 3, 2)
-        return gradient_rows("Dense", learner, rng.standard_normal((4, 5)))
+        return gradient_rows(learner, rng.standard_normal((4, 5)))
     results += attempt("gradient check", gradcheck)
 
     def training():

@@ -118,7 +118,6 @@ def check_penalty(module):
             value = mine_fn(D, x, 10.0)
             expected = penalties.gradient_penalty(D2, x, 10.0)
             grads_ok = all(close(a.grad, b.grad, rtol=1e-7, atol=1e-12) for a, b in zip(D.parameters(), D2.parameters()))
-            n = x.shape[0]
             out = D2.forward(x)
             with D2.frozen():
                 g = D2.backward(numpy.ones_like(out))
@@ -129,7 +128,6 @@ def check_penalty(module):
                     if not any(p.grad.any() for p in D.parameters()) else
                     "P = weight·mean_n (‖g_n‖ − 1)² on the raw critic output; dP/dg_n = 2·weight·(‖g_n‖ − 1)·g_n/(N·‖g_n‖)")
             pending = any(m._pending is not None or m._double is not None for m in D.modules())
-            del n
             return [Result(f"{case.name}: value", close(value, expected), "", hint),
                     Result(f"{case.name}: gradients into D's .grad", grads_ok, "", hint),
                     Result(f"{case.name}: no pending cache left", not pending, "", "every forward needs its backward, "

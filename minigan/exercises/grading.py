@@ -74,7 +74,7 @@ def format_table(name: str, results: list) -> str:
     return "\n".join(lines)
 
 
-def gradient_rows(layer_name: str, module, x) -> list:
+def gradient_rows(module, x) -> list:
     """One row per gradient of a float64 gradient check of ``module`` at ``x``, in train mode."""
     from ..gradcheck import THRESHOLD, check_module
     rows = []

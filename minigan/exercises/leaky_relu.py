@@ -55,7 +55,7 @@ def check(module):
             else "dx = dy where x > 0, a·dy elsewhere"
         return Result("backward", close(dx, expected), "", hint)
     results += attempt("backward", backward)
-    results += attempt("gradient check", lambda: gradient_rows("LeakyReLU", LeakyReLU(0.2), away_from_zero((4, 6), 4)))
+    results += attempt("gradient check", lambda: gradient_rows(LeakyReLU(0.2), away_from_zero((4, 6), 4)))
     return results
 
 

@@ -102,8 +102,8 @@ class Module:
     # Sequential). Elementwise layers compute it anyway: it is as cheap as checking.
     skips_input_grad = False
 
-    # Containers (Sequential, SpectralNorm) pass ``keep_for_double_backward`` on to their layers
-    # instead of keeping a (cache, dy) pair of their own.
+    # Containers (Sequential) pass ``keep_for_double_backward`` on to their layers instead of keeping
+    # a (cache, dy) pair of their own. (SpectralNorm is no container: it runs its layer's math itself.)
     is_container = False
 
     def __init__(self):
@@ -144,7 +144,8 @@ class Module:
         if type(self)._double_backward is Module._double_backward:
             return (f"{self} has no double backward (the backward of its backward, which a gradient "
                     "penalty needs); critics can be built from Dense, Conv2d, ReLU, LeakyReLU, Tanh, "
-                    "Sigmoid, Flatten, Reshape, SpectralNorm and Sequential")
+                    "Sigmoid, Flatten, Reshape, Pack, SpectralNorm and Sequential (BatchNorm and Dropout "
+                    "in eval mode only)")
         return None
 
     def check_input(self, x):
