@@ -16,18 +16,6 @@ from __future__ import annotations
 from .backend import get_array_module
 
 
-class AdversarialObjective:
-    """The usual generator step: L_G = loss.generator(D(G(z))), back through a frozen D."""
-
-    def __init__(self, loss):
-        self.loss = loss
-
-    def __call__(self, D, real, fake, check=lambda out: out):
-        g_loss, d_out = self.loss.generator(check(D.forward(fake)))
-        with D.frozen():
-            return g_loss, D.backward(d_out)                 # (L_G, dL_G/dfake)
-
-
 class FeatureMatching:
     """L_G = ‖mean f(real) − mean f(fake)‖², f = D.up_to(layer) (default: all but D's last layer)."""
 
@@ -47,8 +35,3 @@ class FeatureMatching:
         d_feats = get_array_module(feats).broadcast_to(-2 * gap / n, feats.shape).copy()   # (N, K)
         with D.frozen():
             return value, f.backward(d_feats)
-
-
-def generator_objective(config, loss):
-    """The generator's objective the configuration asks for."""
-    return FeatureMatching() if config.feature_matching else AdversarialObjective(loss)

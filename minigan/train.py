@@ -32,7 +32,7 @@ from .data import batches
 from .data import mnist as mnist_data
 from .data import toy as toy_data
 from .ema import WeightAverage
-from .feature_matching import generator_objective
+from .objectives import generator_objective
 from .io import atomic_path, read_jsonl, strict_json
 
 IMAGE_DATASETS = ("mnist", "fashion-mnist")
