@@ -148,7 +148,7 @@ def _new_config(args):
         n_critic=args.n_critic, label_smoothing=args.label_smoothing, clip=args.clip,
         gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
         ema=args.ema, fresh_noise=args.fresh_noise, pack=args.pack, minibatch_kernels=args.minibatch_kernels,
-        feature_matching=args.feature_matching,
+        feature_matching=args.feature_matching, unroll=args.unroll, unroll_lr=args.unroll_lr,
         classes=args.classes, data_path=args.data,
         max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n,
         checkpoint_every=args.checkpoint_every)
@@ -295,6 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "(Salimans et al. 2016): B kernels of dimension 5 before D's last layer (default: 0, off)")
     tr.add_argument("--feature-matching", action="store_true", help="the generator matches the mean of D's "
                     "features on real data instead of fooling D (Salimans et al. 2016)")
+    tr.add_argument("--unroll", type=int, default=0, metavar="K", help="unrolled GAN (Metz et al. 2017): the "
+                    "generator steps against D after K look-ahead steps, differentiated through them; dense "
+                    "discriminators only (toy, mlp) (default: 0, off)")
+    tr.add_argument("--unroll-lr", type=_positive_float, default=0.002, metavar="ETA", help="learning rate of the "
+                    "look-ahead's gradient-descent steps (default: 0.002)")
     tr.add_argument("--fresh-noise", action="store_true", help="draw new noise for the generator step, as "
                     "Goodfellow et al.'s Algorithm 1 does (default: reuse the discriminator step's batch)")
     tr.add_argument("--dropout", type=float, default=None, help="dropout rate of the dcgan discriminator "

@@ -216,3 +216,71 @@ def check_loss(loss_fn, logits, name: str | None = None, h: float = 1e-3, **kwar
     _, analytic = loss_fn(logits, **kwargs)
     numeric = numerical_gradient(lambda: loss_fn(logits, **kwargs)[0], logits, h)
     return CheckResult(name or loss_fn.__name__, "logits", tuple(logits.shape), rel_error(numeric, analytic))
+
+
+def check_hessian_vector_product(critic, loss, real, fake, v, name: str, h: float = 1e-4) -> list[CheckResult]:
+    """Check :func:`minigan.unrolled.hessian_vector_product` (the double backward with parameter-gradient
+    adjoints) against central differences of P = ⟨∇θ L_D, v⟩, in float64.
+
+    The numeric side computes P from one forward and one *ordinary* backward of L_D, so it shares no
+    code with the double backward. Rows: ∂P/∂fake and ∂P/∂θ (= H v) for every parameter.
+    """
+    from .unrolled import discriminator_loss_pass, hessian_vector_product
+    critic.to(dtype=numpy.float64)
+    real, fake = real.astype(numpy.float64), fake.astype(numpy.float64)
+    params = critic.parameters()
+    h_v, d_fake = hessian_vector_product(critic, loss, real, fake, v)
+
+    def value():
+        critic.zero_grad()
+        discriminator_loss_pass(critic, loss, real, fake)
+        return sum(float((p.grad * vp).sum()) for p, vp in zip(params, v))
+
+    analytic = [("fake", fake, d_fake)] + [(pname, p.data, hv) for (pname, p), hv in zip(critic.named_parameters(), h_v)]
+    results = [CheckResult(name, wrt, tuple(u.shape), rel_error(numerical_gradient(value, u, h), grad), "train")
+               for wrt, u, grad in analytic]
+    critic.zero_grad()
+    return results
+
+
+def unrolled_value(G, D, loss, z, real, steps: int, lr: float) -> float:
+    """f_K = L_G(D_θᴷ(G(z))) with θᴷ after ``steps`` gradient-descent steps on L_D, computed plainly
+    (forwards and ordinary backwards only); D's parameters are put back afterwards."""
+    from .unrolled import discriminator_loss_pass
+    params = D.parameters()
+    start = [p.data for p in params]
+    fake = G.predict(z)
+    try:
+        for _ in range(steps):
+            D.zero_grad()
+            discriminator_loss_pass(D, loss, real, fake)
+            for p in params:
+                p.data = p.data - lr * p.grad
+        return loss.generator(D.predict(fake))[0]
+    finally:
+        for p, data in zip(params, start):
+            p.data = data
+        D.zero_grad()
+
+
+def check_unrolled(G, D, loss, z, real, steps: int, lr: float, name: str, h: float = 1e-4) -> list[CheckResult]:
+    """Check the unrolled GAN's generator gradient (minigan.unrolled.UnrolledObjective, second order)
+    against central differences of the unrolled objective f_K (:func:`unrolled_value`), with respect to
+    every parameter of G and to the noise z, in float64."""
+    from .unrolled import UnrolledObjective
+    G.to(dtype=numpy.float64)
+    D.to(dtype=numpy.float64)
+    z, real = z.astype(numpy.float64), real.astype(numpy.float64)
+    G.zero_grad()
+    fake = G.forward(z)
+    _, d_fake = UnrolledObjective(loss, steps, lr)(D, real, fake)
+    d_z = G.backward(d_fake)
+    analytic = [("z", z, d_z)] + [(f"G.{pname}", p.data, p.grad.copy()) for pname, p in G.named_parameters()]
+
+    def value():
+        return unrolled_value(G, D, loss, z, real, steps, lr)
+
+    results = [CheckResult(name, wrt, tuple(u.shape), rel_error(numerical_gradient(value, u, h), grad), "train")
+               for wrt, u, grad in analytic]
+    G.zero_grad()
+    return results

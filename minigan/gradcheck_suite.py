@@ -17,7 +17,8 @@ import numpy
 
 from . import losses, nn
 from .backend import manual_seed
-from .gradcheck import THRESHOLD, CheckResult, check_loss, check_module, check_penalty
+from .gradcheck import (THRESHOLD, CheckResult, check_hessian_vector_product, check_loss, check_module, check_penalty,
+                        check_unrolled)
 
 
 def normal(shape, seed: int, scale: float = 1.0):
@@ -274,6 +275,60 @@ LOSS_CASES = [
 ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Second order: Hessian-vector products of L_D (the double backward with parameter-gradient
+# adjoints), and the unrolled GAN's generator gradient against finite differences of the unrolled
+# objective f_K. Smooth critics (Tanh, Sigmoid), and one LeakyReLU critic whose pre-activations stay
+# ≥ 0.01 from the kink along the whole look-ahead (tests/test_unrolled.py checks it).
+# ---------------------------------------------------------------------------------------------
+def _unroll_toy(make_critic, seed):
+    """(G, D, z, real): G 2 → 6 → 2 (Tanh), D from ``make_critic`` on 2-D points, a batch of 4."""
+    manual_seed(seed)
+    G = nn.Sequential(nn.Dense(2, 6), nn.Tanh(), nn.Dense(6, 2))
+    return G, make_critic(), normal((4, 2), seed + 1), normal((4, 2), seed + 2, 2.0)
+
+
+def smooth_point_critic():
+    return nn.Sequential(nn.Dense(2, 6), nn.Tanh(), nn.Dense(6, 5), nn.Sigmoid(), nn.Dense(5, 1))
+
+
+def leaky_point_critic():
+    return nn.Sequential(nn.Dense(2, 6), nn.LeakyReLU(0.2), nn.Dense(6, 5), nn.LeakyReLU(0.2), nn.Dense(5, 1))
+
+
+@dataclass
+class SecondOrderCase:
+    """``kind``: "hvp" (a Hessian-vector product of L_D) or "unrolled" (the unrolled generator gradient)."""
+    name: str
+    kind: str
+    loss: str
+    critic: Callable
+    seed: int
+    steps: int = 0
+    lr: float = 0.5
+
+
+SECOND_ORDER_CASES = [
+    SecondOrderCase("Hessian-vector product of L_D, BCE, Tanh/Sigmoid critic", "hvp", "nonsaturating", smooth_point_critic, 90),
+    SecondOrderCase("Hessian-vector product of L_D, BCE, LeakyReLU critic", "hvp", "nonsaturating", leaky_point_critic, 91),
+    SecondOrderCase("Hessian-vector product of L_D, LSGAN, Tanh/Sigmoid critic", "hvp", "lsgan", smooth_point_critic, 92),
+    SecondOrderCase("unrolled G gradient, k=1, non-saturating", "unrolled", "nonsaturating", smooth_point_critic, 93, 1),
+    SecondOrderCase("unrolled G gradient, k=3, non-saturating", "unrolled", "nonsaturating", smooth_point_critic, 94, 3),
+    SecondOrderCase("unrolled G gradient, k=3, minimax", "unrolled", "minimax", smooth_point_critic, 95, 3),
+    SecondOrderCase("unrolled G gradient, k=2, LeakyReLU critic", "unrolled", "nonsaturating", leaky_point_critic, 96, 2),
+]
+
+
+def run_second_order_case(case: SecondOrderCase) -> list[CheckResult]:
+    G, D, z, real = _unroll_toy(case.critic, case.seed)
+    loss = losses.get_gan_loss(case.loss)
+    if case.kind == "hvp":
+        G.to(dtype=numpy.float64)
+        v = [normal(p.shape, case.seed + 10 + i) for i, p in enumerate(D.parameters())]
+        return check_hessian_vector_product(D, loss, real, G.predict(z.astype(numpy.float64)), v, case.name)
+    return check_unrolled(G, D, loss, z, real, case.steps, case.lr, case.name)
+
+
 def run_layer_case(case: Case) -> list[CheckResult]:
     results = []
     for mode in case.modes:
@@ -294,6 +349,8 @@ def run_all() -> list[CheckResult]:
         results.append(run_loss_case(name, fn, logits))
     for case in PENALTY_CASES:
         results += run_penalty_case(case)
+    for case in SECOND_ORDER_CASES:
+        results += run_second_order_case(case)
     return results
 
 

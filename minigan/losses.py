@@ -251,6 +251,10 @@ class GANLoss:
     ``discriminator(real, fake, real_target)`` returns their sum and both gradients, (value, d_real,
     d_fake); ``generator(fake)`` returns (value, d_fake). ``probabilities`` says whether D's output
     is the logit of a probability (then D(x) = σ(output)) or a raw critic score.
+
+    ``curvature(out)`` is the second derivative of either term, elementwise, d²term/d out² (the
+    same for the real and the fake term: the target only shifts the first derivative). The unrolled
+    GAN needs it to differentiate D's gradient step (minigan/unrolled.py).
     """
     name: str
     real_term: Callable
@@ -258,6 +262,7 @@ class GANLoss:
     generator: Callable
     probabilities: bool
     smoothing: bool          # whether a real target other than 1 means anything
+    curvature: Callable
 
     def discriminator(self, real, fake, real_target: float = 1.0):
         return _add(self.real_term(real, real_target), self.fake_term(fake))
@@ -271,6 +276,22 @@ def _bce_fake(fake):
     return bce_with_logits(fake, 0.0)
 
 
+def bce_curvature(logits):
+    """d²/dℓ² of mean[softplus(ℓ) − t·ℓ] = σ(ℓ)(1 − σ(ℓ)) / N, whatever the target t."""
+    s = stable_sigmoid(logits)
+    return s * (1 - s) / logits.size
+
+
+def lsgan_curvature(out):
+    """d²/dD² of ½ mean (D − b)² = 1 / N."""
+    return get_array_module(out).full(out.shape, 1.0 / out.size, dtype=out.dtype)
+
+
+def linear_curvature(out):
+    """WGAN's terms are linear in D's output and the hinge's piecewise linear: 0 (away from the hinge's kink)."""
+    return get_array_module(out).zeros_like(out)
+
+
 def _no_target(fn):
     def term(real, real_target=1.0):
         return fn(real)
@@ -279,13 +300,17 @@ def _no_target(fn):
 
 
 GAN_LOSSES = {
-    "minimax": GANLoss("minimax", _bce_real, _bce_fake, generator_loss_minimax, True, True),
-    "nonsaturating": GANLoss("nonsaturating", _bce_real, _bce_fake, generator_loss_nonsaturating, True, True),
-    "lsgan": GANLoss("lsgan", lsgan_real_term, lsgan_fake_term, lsgan_generator_loss, False, True),
-    "wgan": GANLoss("wgan", _no_target(wgan_real_term), wgan_fake_term, wgan_generator_loss, False, False),
+    "minimax": GANLoss("minimax", _bce_real, _bce_fake, generator_loss_minimax, True, True, bce_curvature),
+    "nonsaturating": GANLoss("nonsaturating", _bce_real, _bce_fake, generator_loss_nonsaturating, True, True,
+                             bce_curvature),
+    "lsgan": GANLoss("lsgan", lsgan_real_term, lsgan_fake_term, lsgan_generator_loss, False, True, lsgan_curvature),
+    "wgan": GANLoss("wgan", _no_target(wgan_real_term), wgan_fake_term, wgan_generator_loss, False, False,
+                    linear_curvature),
     # The same pair; the trainer adds the gradient penalty (minigan/lipschitz.py) instead of clipping.
-    "wgan-gp": GANLoss("wgan-gp", _no_target(wgan_real_term), wgan_fake_term, wgan_generator_loss, False, False),
-    "hinge": GANLoss("hinge", _no_target(hinge_real_term), hinge_fake_term, wgan_generator_loss, False, False),
+    "wgan-gp": GANLoss("wgan-gp", _no_target(wgan_real_term), wgan_fake_term, wgan_generator_loss, False, False,
+                       linear_curvature),
+    "hinge": GANLoss("hinge", _no_target(hinge_real_term), hinge_fake_term, wgan_generator_loss, False, False,
+                     linear_curvature),
 }
 
 
@@ -298,5 +323,6 @@ def get_gan_loss(name: str) -> GANLoss:
 __all__ = ["softplus", "bce_with_logits", "discriminator_loss", "generator_loss_minimax",
            "generator_loss_nonsaturating", "lsgan_discriminator_loss", "lsgan_real_term", "lsgan_fake_term",
            "lsgan_generator_loss", "wgan_critic_loss", "wgan_real_term", "wgan_fake_term", "wgan_generator_loss",
-           "hinge_discriminator_loss", "hinge_real_term", "hinge_fake_term", "GANLoss", "GAN_LOSSES",
+           "hinge_discriminator_loss", "hinge_real_term", "hinge_fake_term", "bce_curvature", "lsgan_curvature",
+           "linear_curvature", "GANLoss", "GAN_LOSSES",
            "get_gan_loss", "softmax_cross_entropy"]

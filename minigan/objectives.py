@@ -5,10 +5,12 @@ parameters and ``.grad`` as it found them; the trainer then runs ``G.backward(dL
 
 * :class:`AdversarialObjective`: L_G = loss.generator(D(G(z))), the usual step (here);
 * :class:`~minigan.feature_matching.FeatureMatching`: match the mean of D's features (Salimans et al. 2016);
+* :class:`~minigan.unrolled.UnrolledObjective`: L_G against D after k look-ahead steps (Metz et al. 2017).
 """
 from __future__ import annotations
 
 from .feature_matching import FeatureMatching
+from .unrolled import UnrolledObjective
 
 
 class AdversarialObjective:
@@ -27,4 +29,6 @@ def generator_objective(config, loss):
     """The generator's objective the configuration asks for."""
     if config.feature_matching:
         return FeatureMatching()
+    if config.unroll:
+        return UnrolledObjective(loss, config.unroll, config.unroll_lr, 1.0 - config.label_smoothing)
     return AdversarialObjective(loss)

@@ -89,6 +89,8 @@ class TrainConfig:
     pack: int = 1                     # PacGAN: D judges packs of this many samples (Lin et al. 2018)
     minibatch_kernels: int = 0        # minibatch discrimination: B kernels of 5 before D's last layer (0: off)
     feature_matching: bool = False    # G matches the mean of D's features on real data (Salimans et al. 2016)
+    unroll: int = 0                   # unrolled GAN: G steps against D after this many look-ahead steps (0: off)
+    unroll_lr: float = 0.002          # the look-ahead's gradient-descent learning rate η (minigan/unrolled.py)
     fresh_noise: bool = False         # the G step draws new z (Goodfellow et al.'s Algorithm 1) instead of
                                       # reusing the D step's batch
     classes: list | None = None       # train on a subset of the digit classes
@@ -134,6 +136,13 @@ class TrainConfig:
         if isinstance(self.minibatch_kernels, bool) or not isinstance(self.minibatch_kernels, int) \
                 or self.minibatch_kernels < 0:
             bad("--minibatch-kernels to be an integer >= 0", self.minibatch_kernels, "")
+        if isinstance(self.unroll, bool) or not isinstance(self.unroll, int) or self.unroll < 0:
+            bad("--unroll (look-ahead steps of D) to be an integer >= 0", self.unroll, "")
+        if not (isinstance(self.unroll_lr, (int, float)) and 0 < self.unroll_lr < math.inf):
+            bad("--unroll-lr > 0", self.unroll_lr, "")
+        if self.unroll and self.feature_matching:
+            raise ValueError("minigan train: --unroll and --feature-matching are two different generator objectives; "
+                             "choose one")
         if not (isinstance(self.ema, (int, float)) and 0 <= self.ema < 1):
             bad("--ema (the averaging decay) in [0, 1)", self.ema, "")
         if not (isinstance(self.r1, (int, float)) and 0 <= self.r1 < math.inf):
@@ -272,7 +281,10 @@ class Trainer:
         self.G, self.D = models.build_from_config(dataclasses.asdict(config))
         self.noise_dim = models.NOISE_DIM[config.model]
         self.loss = losses.get_gan_loss(config.loss)
-        self.generator_objective = generator_objective(config, self.loss)   # adversarial, or feature matching
+        self.generator_objective = generator_objective(config, self.loss)   # adversarial, feature matching, unrolled
+        if config.unroll and self.D.second_order_problem():
+            raise ValueError(f"minigan train: --unroll differentiates D's look-ahead steps (second order), which the "
+                             f"{config.model} discriminator cannot: {self.D.second_order_problem()}")
         self.penalties, self.constraints = lipschitz.pieces_for(config)
         lipschitz.check_critic(self.D, self.penalties)
         # Weight averaging: a copy of G that follows it (minigan/ema.py); never trained, always in eval mode.

@@ -531,3 +531,16 @@ def test_a_feature_matching_run_logs_its_squared_distance(tmp_path):
     toy_straight_and_resumed(tmp_path, feature_matching=True)
     rows = [json.loads(line) for line in (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()]
     assert all(r["g_loss"] >= 0 for r in rows)                           # a squared distance
+
+
+# ---- the unrolled GAN (more in tests/test_unrolled.py) ---------------------------------------------
+def test_an_unrolled_run_trains_and_resumes_exactly(tmp_path):
+    straight, _ = toy_straight_and_resumed(tmp_path, unroll=2, unroll_lr=0.05)
+    assert straight.step == 20
+
+
+def test_unrolled_with_packing_trains(tmp_path):
+    """PacGAN's Pack has a double backward and no parameters, so a packed D unrolls too."""
+    config = TrainConfig(model="toy", dataset="ring", unroll=2, pack=2, toy_samples=32 * 4, batch_size=32,
+                         epochs=1, out=str(tmp_path))
+    assert train(config, progress=False, pictures=False, log=lambda *a: None).step == 4

@@ -58,8 +58,20 @@ class Dense(Module):
             return None
         return dy @ self.weight.data.T                 # (N, out) @ (out, in) -> (N, in)
 
+    differentiates_parameter_gradients = True
+
     def _double_backward(self, ddx, dy, x):
         # The backward dx = dy Wᵀ is linear in dy and in W, and does not involve x or b.
         if self.weight.requires_grad:
             self.weight.grad += ddx.T @ dy             # (in, N) @ (N, out) -> (in, out)
-        return ddx @ self.weight.data, None            # ddy: the forward without its bias, (N, out)
+        ddy = ddx @ self.weight.data                   # ddy: the forward without its bias, (N, out)
+        dx_second = None
+        # Adjoints of the parameter gradients dW = xᵀ dy and db = Σₙ dy (a Hessian-vector product):
+        # P ∋ ⟨V, xᵀ dy⟩ gives ∂P/∂dy = x V and ∂P/∂x = dy Vᵀ; ⟨v, Σₙ dy⟩ gives ∂P/∂dy = v in every row.
+        v_w = self.weight.grad_adjoint
+        if v_w is not None:
+            ddy += x @ v_w                             # (N, in) @ (in, out) -> (N, out)
+            dx_second = dy @ v_w.T                     # (N, out) @ (out, in) -> (N, in)
+        if self.bias is not None and self.bias.grad_adjoint is not None:
+            ddy += self.bias.grad_adjoint              # (out,) broadcast over the batch
+        return ddy, dx_second

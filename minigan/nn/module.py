@@ -31,6 +31,12 @@ g = backward(dy), so its gradient with respect to θ runs back through the backw
 ``double_backward(ddx)`` takes ddx = ∂P/∂g and adds ∂P/∂θ into every ``.grad``. A subclass writes
 ``_double_backward(ddx, dy, cache) -> (ddy, dx_second)``. Derivation: docs/backward/double-backward.md.
 
+The same two sweeps differentiate the *parameter* gradients: with ``p.grad_adjoint = v`` set on
+each parameter, ``double_backward`` computes ∂P/∂θ and ∂P/∂x for P = ⟨∇θ L, v⟩, a Hessian-vector
+product (the unrolled GAN backpropagates through D's updates with it). Layers with parameters say
+they can with ``differentiates_parameter_gradients = True`` (Dense); :meth:`second_order_problem`
+names the first that cannot.
+
 **Frozen parameters.** The generator step backpropagates *through* D into G, but must not change
 D. ``with D.frozen(): dfake = D.backward(dlogits)`` computes the input gradient and leaves D's
 ``.grad`` untouched (it also skips the work of computing them). See docs/module-api.md.
@@ -56,6 +62,9 @@ class Parameter:
         self.grad = get_array_module(data).zeros_like(data)
         self.name = name
         self.requires_grad = True
+        # ∂P/∂(this gradient) for a second-order P = ⟨∇θ L, v⟩ (the unrolled GAN's Hessian-vector
+        # products, minigan/unrolled.py): set by the caller around a double backward, None means 0.
+        self.grad_adjoint = None
 
     @property
     def shape(self):
@@ -105,6 +114,10 @@ class Module:
     # Containers (Sequential) pass ``keep_for_double_backward`` on to their layers instead of keeping
     # a (cache, dy) pair of their own. (SpectralNorm is no container: it runs its layer's math itself.)
     is_container = False
+
+    # Layers whose _double_backward also reads ``p.grad_adjoint`` (∂P/∂ of their parameter gradients).
+    # Layers without parameters need nothing more than a double backward.
+    differentiates_parameter_gradients = False
 
     def __init__(self):
         self.training = True
@@ -219,6 +232,18 @@ class Module:
                 return reason
         return None
 
+    def second_order_problem(self) -> str | None:
+        """Why this module cannot differentiate its *parameter* gradients (Hessian-vector products,
+        the unrolled GAN), naming the first layer that cannot; None if it can."""
+        written_for = ("it is written for dense networks: Dense, with ReLU, LeakyReLU, Tanh, Sigmoid, Flatten, "
+                       "Reshape and Pack between them")
+        for m in self.modules():
+            if m.own_parameters() and not m.differentiates_parameter_gradients:
+                return f"{m} has parameters whose gradients have no backward written ({written_for})"
+            if m.double_backward_unsupported() is not None:
+                return f"{m} has no double backward in its current mode ({written_for})"
+        return None
+
     def check_double_backward(self):
         """Raise ValueError naming the first layer (in this module) that has no double backward, and why."""
         reason = self.double_backward_problem()
@@ -242,12 +267,15 @@ class Module:
         return self.double_backward_down(None)
 
     def double_backward_up(self, ddx):
-        """First sweep: ddx = ∂P/∂(this layer's dx) → ∂P/∂(this layer's dy). Adds (∂B/∂θ)ᵀ ddx into ``.grad``."""
+        """First sweep: ddx = ∂P/∂(this layer's dx) → ∂P/∂(this layer's dy). Adds (∂B/∂θ)ᵀ ddx into ``.grad``.
+        ``ddx=None``: zero (P involves only parameter gradients, through their ``grad_adjoint``)."""
         kept = self._double
         if kept is None or kept[0] != "kept":
             raise CallOrderError(f"{self}.double_backward: no backward was kept for it; call "
                                  "forward(x), then backward(dy, keep_for_double_backward=True), then double_backward")
         _, cache, dy, dx_shape = kept
+        if ddx is None:          # P does not involve the input gradient, only parameter gradients
+            ddx = get_array_module(dy).zeros(dx_shape, dtype=dy.dtype)
         check_float_array(Site(self, "double_backward"), ddx, "ddx")
         if tuple(ddx.shape) != dx_shape:
             raise ValueError(f"{self}.double_backward: expected ddx of shape {dx_shape} (the shape backward "
