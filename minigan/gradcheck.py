@@ -225,7 +225,8 @@ def check_hessian_vector_product(critic, loss, real, fake, v, name: str, h: floa
     The numeric side computes P from one forward and one *ordinary* backward of L_D, so it shares no
     code with the double backward. Rows: ∂P/∂fake and ∂P/∂θ (= H v) for every parameter.
     """
-    from .unrolled import discriminator_loss_pass, hessian_vector_product
+    from .discriminator_pass import discriminator_pass
+    from .unrolled import hessian_vector_product
     critic.to(dtype=numpy.float64)
     real, fake = real.astype(numpy.float64), fake.astype(numpy.float64)
     params = critic.parameters()
@@ -233,7 +234,7 @@ def check_hessian_vector_product(critic, loss, real, fake, v, name: str, h: floa
 
     def value():
         critic.zero_grad()
-        discriminator_loss_pass(critic, loss, real, fake)
+        discriminator_pass(critic, loss, real, fake)
         return sum(float((p.grad * vp).sum()) for p, vp in zip(params, v))
 
     analytic = [("fake", fake, d_fake)] + [(pname, p.data, hv) for (pname, p), hv in zip(critic.named_parameters(), h_v)]
@@ -246,14 +247,14 @@ def check_hessian_vector_product(critic, loss, real, fake, v, name: str, h: floa
 def unrolled_value(G, D, loss, z, real, steps: int, lr: float) -> float:
     """f_K = L_G(D_θᴷ(G(z))) with θᴷ after ``steps`` gradient-descent steps on L_D, computed plainly
     (forwards and ordinary backwards only); D's parameters are put back afterwards."""
-    from .unrolled import discriminator_loss_pass
+    from .discriminator_pass import discriminator_pass
     params = D.parameters()
     start = [p.data for p in params]
     fake = G.predict(z)
     try:
         for _ in range(steps):
             D.zero_grad()
-            discriminator_loss_pass(D, loss, real, fake)
+            discriminator_pass(D, loss, real, fake)
             for p in params:
                 p.data = p.data - lr * p.grad
         return loss.generator(D.predict(fake))[0]

@@ -245,7 +245,7 @@ class GANLoss:
 
     The discriminator's loss is a sum of a term on the real batch and a term on the fake batch,
     kept apart so D can see the two batches in one pass or in two (BatchNorm: see
-    minigan/train.py ``discriminator_pass``):
+    minigan/discriminator_pass.py):
 
     ``real_term(real_out, real_target)`` and ``fake_term(fake_out)`` each return (value, gradient);
     ``discriminator(real, fake, real_target)`` returns their sum and both gradients, (value, d_real,

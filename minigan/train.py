@@ -29,10 +29,12 @@ import numpy
 from . import checkpoint, lipschitz, losses, models, optim, run_folder
 from .backend import RNG, get_array_module, manual_seed, set_device, to_device, to_numpy
 from .data import batches
+from .discriminator_pass import discriminator_pass
 from .data import mnist as mnist_data
 from .data import toy as toy_data
 from .ema import WeightAverage
 from .objectives import generator_objective
+from .unrolled import check_unrollable
 from .io import atomic_path, read_jsonl, strict_json
 
 IMAGE_DATASETS = ("mnist", "fashion-mnist")
@@ -235,42 +237,6 @@ def _first_non_finite_layer(groups: dict):
     return None
 
 
-def couples_samples(module) -> bool:
-    """Whether a sample's output from ``module`` depends on the rest of its batch (BatchNorm in
-    training mode, minibatch discrimination)."""
-    return any(m.couples_samples() for m in module.modules())
-
-
-def discriminator_pass(D, loss, real, fake, real_target: float = 1.0, check=lambda out: out):
-    """Forward and backward of the discriminator loss L_D = real_term(D(real)) + fake_term(D(fake)).
-
-    When each sample's output depends only on that sample, D sees [real; fake] as one batch of 2B,
-    in one pass: the same as two passes, in one matrix product per layer. When D's samples interact
-    (``Module.couples_samples``: BatchNorm in training mode, minibatch discrimination) one batch is
-    not two: BatchNorm would normalize real and fake with their pooled statistics, minibatch
-    discrimination would compare real samples with fake ones, and the generator step, which shows D
-    a fake-only batch, would see another function than the one the D step trained. Then D sees real
-    and fake in two passes, as in the PyTorch DCGAN example
-    (tests/test_train.py::test_a_discriminator_with_batchnorm_sees_real_and_fake_in_separate_passes).
-
-    Adds ∂L_D/∂θ into D's ``.grad``; returns (L_D, D's outputs on [real; fake]).
-    """
-    xp = get_array_module(real)
-    if couples_samples(D):
-        out_real = check(D.forward(real))
-        value_real, d_real = loss.real_term(out_real, real_target)
-        D.backward(d_real, input_grad=False)                                  # data needs no gradient
-        out_fake = check(D.forward(fake))
-        value_fake, d_fake = loss.fake_term(out_fake)
-        D.backward(d_fake, input_grad=False)
-        return value_real + value_fake, xp.concatenate([out_real, out_fake])
-    out = check(D.forward(xp.concatenate([real, fake])))                     # (2B, 1): one pass, one cache
-    half = out.shape[0] // 2                    # B, or B/m packs with PacGAN (packs never mix real and fake)
-    d_loss, d_real, d_fake = loss.discriminator(out[:half], out[half:], real_target=real_target)
-    D.backward(xp.concatenate([d_real, d_fake]), input_grad=False)
-    return d_loss, out
-
-
 class Trainer:
     """Owns the networks, optimizers, data and random state of one run."""
 
@@ -282,9 +248,8 @@ class Trainer:
         self.noise_dim = models.NOISE_DIM[config.model]
         self.loss = losses.get_gan_loss(config.loss)
         self.generator_objective = generator_objective(config, self.loss)   # adversarial, feature matching, unrolled
-        if config.unroll and self.D.second_order_problem():
-            raise ValueError(f"minigan train: --unroll differentiates D's look-ahead steps (second order), which the "
-                             f"{config.model} discriminator cannot: {self.D.second_order_problem()}")
+        if config.unroll:
+            check_unrollable(self.D)                    # before the first step, naming the layer that cannot
         self.penalties, self.constraints = lipschitz.pieces_for(config)
         lipschitz.check_critic(self.D, self.penalties)
         # Weight averaging: a copy of G that follows it (minigan/ema.py); never trained, always in eval mode.

@@ -25,27 +25,15 @@ changes. K = 0 is the ordinary generator step. Gradient check: tests/test_unroll
 from __future__ import annotations
 
 from .backend import get_array_module
+from .discriminator_pass import discriminator_pass
 
 
 def check_unrollable(D):
     """Raise ValueError naming the first layer of D whose parameter gradients cannot be differentiated."""
     reason = D.second_order_problem()
     if reason is not None:
-        raise ValueError(f"unrolled GAN: the look-ahead differentiates D's gradient steps (second order), "
+        raise ValueError(f"unrolled GAN (--unroll): the look-ahead differentiates D's gradient steps (second order), "
                          f"which this discriminator cannot: {reason}")
-
-
-def discriminator_loss_pass(D, loss, real, fake, real_target: float = 1.0, keep_for_double_backward=False,
-                            check=lambda out: out):
-    """Forward and backward of L_D on [real; fake] in one pass (D's samples must not interact):
-    adds ∇θ L_D into D's ``.grad`` and returns D's output on [real; fake]."""
-    xp = get_array_module(real)
-    out = check(D.forward(xp.concatenate([real, fake])))          # (2B, 1), or (2B/m, 1) packed
-    half = out.shape[0] // 2
-    _, d_real, d_fake = loss.discriminator(out[:half], out[half:], real_target=real_target)
-    D.backward(xp.concatenate([d_real, d_fake]), input_grad=keep_for_double_backward,
-               keep_for_double_backward=keep_for_double_backward)
-    return out
 
 
 def hessian_vector_product(D, loss, real, fake, v, real_target: float = 1.0):
@@ -61,7 +49,7 @@ def hessian_vector_product(D, loss, real, fake, v, real_target: float = 1.0):
     """
     xp = get_array_module(real)
     params = D.parameters()
-    out = discriminator_loss_pass(D, loss, real, fake, real_target, keep_for_double_backward=True)
+    _, out = discriminator_pass(D, loss, real, fake, real_target, keep_for_double_backward=True)
     D.zero_grad()                                  # from here .grad collects ∂P/∂θ
     for p, vp in zip(params, v):
         p.grad_adjoint = vp
@@ -70,6 +58,9 @@ def hessian_vector_product(D, loss, real, fake, v, real_target: float = 1.0):
         half = out.shape[0] // 2
         curvature = xp.concatenate([loss.curvature(out[:half]), loss.curvature(out[half:])])
         d_x = D.double_backward_down(curvature * d_dout)              # ∂P/∂[real; fake]
+    except Exception:
+        D.clear_cache()                            # no half-swept double backward left behind
+        raise
     finally:
         for p in params:
             p.grad_adjoint = None
@@ -90,7 +81,6 @@ class UnrolledObjective:
         self.loss, self.steps, self.lr, self.real_target = loss, steps, float(lr), real_target
 
     def __call__(self, D, real, fake, check=lambda out: out):
-        check_unrollable(D)
         params = D.parameters()
         start = [p.data for p in params]               # θ⁰, put back at the end: D does not keep the look-ahead
         saved_grads = [p.grad.copy() for p in params]
@@ -100,7 +90,7 @@ class UnrolledObjective:
             for _ in range(self.steps):
                 trajectory.append([p.data for p in params])
                 D.zero_grad()
-                discriminator_loss_pass(D, self.loss, real, fake, self.real_target, check=check)
+                discriminator_pass(D, self.loss, real, fake, self.real_target, check=check)
                 for p in params:
                     p.data = p.data - self.lr * p.grad
 

@@ -8,7 +8,8 @@ from minigan import gradcheck, gradcheck_suite, losses, nn
 from minigan.backend import manual_seed
 from minigan.objectives import AdversarialObjective
 from minigan.train import TrainConfig, Trainer
-from minigan.unrolled import UnrolledObjective, check_unrollable, discriminator_loss_pass, hessian_vector_product
+from minigan.discriminator_pass import discriminator_pass
+from minigan.unrolled import UnrolledObjective, check_unrollable, hessian_vector_product
 
 
 @pytest.mark.parametrize("case", gradcheck_suite.SECOND_ORDER_CASES, ids=lambda c: c.name)
@@ -39,7 +40,7 @@ def test_the_leaky_cases_stay_away_from_the_kinks(case):
                 assert float(numpy.abs(h).min()) >= 0.01, f"look-ahead step {step}"
             h = layer.predict(h)
         D.zero_grad()
-        discriminator_loss_pass(D, loss, real, fake)
+        discriminator_pass(D, loss, real, fake)
         for p in D.parameters():
             p.data = p.data - case.lr * p.grad
 
@@ -61,7 +62,7 @@ def test_the_check_can_fail_without_the_second_order_terms():
     start = [p.data for p in D.parameters()]
     for _ in range(3):                                   # move D to θ³ by hand, then take the plain step there
         D.zero_grad()
-        discriminator_loss_pass(D, loss, real, fake)
+        discriminator_pass(D, loss, real, fake)
         for p in D.parameters():
             p.data = p.data - 0.5 * p.grad
     first_order = AdversarialObjective(loss)(D, real, fake)[1]
@@ -128,6 +129,19 @@ def test_a_discriminator_that_cannot_be_unrolled_says_which_layer_and_why(make, 
     manual_seed(0)
     with pytest.raises(ValueError, match=f"unrolled GAN.*{layer}"):
         check_unrollable(make())
+
+
+def test_the_double_backward_itself_refuses_adjoints_a_layer_would_ignore():
+    """SpectralNorm has a double backward (for penalties) but ignores parameter-gradient adjoints: a
+    Hessian-vector product through it stops with the layer's name instead of coming out wrong."""
+    manual_seed(0)
+    D = nn.spectral_norm_all(nn.Sequential(nn.Dense(2, 4), nn.Tanh(), nn.Dense(4, 1)))
+    D.to(dtype=numpy.float64)
+    real, fake = gradcheck_suite.normal((3, 2), 1), gradcheck_suite.normal((3, 2), 2)
+    v = [numpy.ones(p.shape) for p in D.parameters()]
+    with pytest.raises(ValueError, match="SpectralNorm.*cannot differentiate"):
+        hessian_vector_product(D, losses.get_gan_loss("nonsaturating"), real, fake, v)
+    assert all(p.grad_adjoint is None for p in D.parameters())
 
 
 def test_spectral_norm_cannot_be_unrolled_and_the_trainer_says_so_before_the_first_step(tmp_path):

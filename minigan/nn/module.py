@@ -280,6 +280,10 @@ class Module:
         if tuple(ddx.shape) != dx_shape:
             raise ValueError(f"{self}.double_backward: expected ddx of shape {dx_shape} (the shape backward "
                              f"returned), got {describe(ddx)}")
+        if not self.differentiates_parameter_gradients and any(p.grad_adjoint is not None for p in self.parameters()):
+            # Its _double_backward would ignore them, and H v would come out silently wrong.
+            raise ValueError(f"{self}.double_backward: its parameter gradients carry adjoints (grad_adjoint, a "
+                             f"Hessian-vector product), which this layer cannot differentiate: {self.second_order_problem()}")
         ddy, dx_second = self._double_backward(ddx, dy, cache)
         self._double = ("up", cache, dx_second)
         return ddy
