@@ -76,3 +76,17 @@ def check_positive_int(where: str, value, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value <= 0:
         raise ValueError(f"{where}: expected {what} to be a positive integer, got {value!r}")
     return int(value)
+
+
+def check_labels(where, labels, classes: int, what: str = "labels"):
+    """``labels`` must be a 1-D integer array (N,) with every value in [0, classes)."""
+    if not _is_array(labels):
+        raise TypeError(f"{where}: expected {what} as a NumPy or CuPy integer array (N,), got {describe(labels)}")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{where}: expected integer {what} (class indices 0..{classes - 1}), got {describe(labels)}")
+    if labels.ndim != 1:
+        raise ValueError(f"{where}: expected {what} of shape (N,), one class index per example, got {describe(labels)}")
+    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= classes):
+        raise ValueError(f"{where}: expected {what} in [0, {classes}), got values from {int(labels.min())} to "
+                         f"{int(labels.max())}")
+    return labels

@@ -119,22 +119,46 @@ def _snapshot_random_state(module):
     return [(m, m.rng.get_state()) for m in module.modules() if getattr(m, "rng", None) is not None]
 
 
+def _flat(y):
+    """One array of every output (a tuple of outputs, from a Fork, is laid end to end)."""
+    if isinstance(y, tuple):
+        return get_array_module(y[0]).concatenate([part.ravel() for part in y])
+    return y.ravel()
+
+
+def _split_like(flat, y):
+    """The inverse of _flat: ``flat`` cut into arrays shaped like the outputs ``y``."""
+    if not isinstance(y, tuple):
+        return flat.reshape(y.shape)
+    parts, start = [], 0
+    for part in y:
+        parts.append(flat[start:start + part.size].reshape(part.shape))
+        start += part.size
+    return tuple(parts)
+
+
 def check_module(module, x, mode: str = "train", method: str = "elementwise", h: float = 1e-4,
                  n_directions: int = 3, seed: int = 0, name: str | None = None) -> list[CheckResult]:
     """Check dL/dx and every parameter gradient of ``module`` at input ``x``, in float64.
 
     The module is converted to float64 in place (``module.to(dtype=float64)``), put in ``mode``
     ("train" or "eval"), and returns one :class:`CheckResult` per checked tensor.
+
+    ``x`` may be a tuple (a network with several inputs): each float input is checked ("x0", "x1",
+    ...), and an integer input (labels) must get None, no gradient, back. The output may be a tuple
+    (several heads): L = Σ over every output of g ⊙ y, with its own random g per output.
     """
     if mode not in ("train", "eval"):
         raise ValueError(f"check_module: mode must be 'train' or 'eval', got {mode!r}")
     if method not in ("elementwise", "direction"):
         raise ValueError(f"check_module: method must be 'elementwise' or 'direction', got {method!r}")
-    xp = get_array_module(x)
+    several = isinstance(x, tuple)
+    inputs = tuple(a.astype(numpy.float64) if a.dtype.kind == "f" else a for a in (x if several else (x,)))
+    x = inputs if several else inputs[0]   # private copies that we perturb in place
+    xp = get_array_module(inputs[0])
     name = name or repr(module)
     module.to(dtype=numpy.float64)
     module.train(mode == "train")
-    x = x.astype(numpy.float64)           # a private copy that we perturb in place
 
     buffers = [(m, n, getattr(m, n).copy()) for m in module.modules() for n in m._buffer_names]
     module.predict(x)                     # creates lazily made generators (Dropout) on x's device
@@ -147,11 +171,12 @@ def check_module(module, x, mode: str = "train", method: str = "elementwise", h:
             getattr(m, n)[...] = value
 
     rewind()
-    upstream = xp.asarray(numpy.random.default_rng(seed).standard_normal(module.predict(x).shape))
+    shape_of_output = module.predict(x)
+    upstream = xp.asarray(numpy.random.default_rng(seed).standard_normal(_flat(shape_of_output).size))
 
     def output():
         rewind()
-        return module.predict(x).copy()   # a copy: some layers return (a view of) x itself
+        return _flat(module.predict(x)).copy()   # a copy: some layers return (a view of) x itself
 
     def project(dy):                      # L = Σ g ⊙ y, so dL = Σ g ⊙ dy
         return float((upstream * dy).sum())
@@ -159,8 +184,17 @@ def check_module(module, x, mode: str = "train", method: str = "elementwise", h:
     rewind()
     module.zero_grad()
     module.forward(x)
-    dx = module.backward(upstream)
-    tensors = [("x", x, dx)] + [(pname, p.data, p.grad.copy()) for pname, p in module.named_parameters()]
+    dx = module.backward(_split_like(upstream, shape_of_output))
+    grads = dx if several else (dx,)
+    tensors = []
+    for k, (u, g) in enumerate(zip(inputs, grads)):
+        label = f"x{k}" if several else "x"
+        if u.dtype.kind != "f":
+            if g is not None:
+                raise AssertionError(f"check_module: {name} returned a gradient for the integer input {label}")
+            continue
+        tensors.append((label, u, g))
+    tensors += [(pname, p.data, p.grad.copy()) for pname, p in module.named_parameters()]
 
     results = []
     for wrt, u, analytic in tensors:

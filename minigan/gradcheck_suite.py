@@ -174,6 +174,49 @@ LAYER_CASES += [
 ]
 
 
+# Several inputs and several outputs (docs/backward/multi-input.md): the join, the branches, labels.
+def _labels(n, classes, seed):
+    """Integer labels with repeats (a scatter-add must add those up), every class present if n allows."""
+    labels = numpy.arange(n) % classes
+    return numpy.random.default_rng(seed).permutation(labels).astype(numpy.int64)
+
+
+def _small_conditional_mlp_d():
+    """The conditional MLP discriminator's structure, small: (x, y) → [flatten(x), onehot(y)] → logit, 3 class logits."""
+    return nn.Sequential(nn.Parallel(nn.Flatten(), nn.OneHot(3)), nn.Concat(), nn.Dense(4 * 4 + 3, 6),
+                         nn.LeakyReLU(0.2), nn.Fork(nn.Dense(6, 1), nn.Dense(6, 3)))
+
+
+def _small_conditional_conv_d():
+    """The conditional DCGAN discriminator's structure, small: 3 label planes beside the image's channel."""
+    return nn.Sequential(nn.Parallel(nn.Identity(), nn.Sequential(nn.OneHot(3), nn.Planes(6, 6))), nn.Concat(),
+                         nn.Conv2d(1 + 3, 2, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Flatten(),
+                         nn.Dense(2 * 3 * 3, 1))
+
+
+def _small_infogan_g():
+    """The InfoGAN generator's input, small: (z, categorical code, continuous codes) → one vector → image."""
+    return nn.Sequential(nn.Parallel(nn.Identity(), nn.OneHot(3), nn.Identity()), nn.Concat(),
+                         nn.Dense(4 + 3 + 2, 5), nn.Tanh(), nn.Dense(5, 6), nn.Reshape((1, 2, 3)))
+
+
+LAYER_CASES += [
+    Case("Concat (3,2)+(3,4), features", lambda: (nn.Concat(), (normal((3, 2), 90), normal((3, 4), 91)))),
+    Case("Concat (2,1,3,3)+(2,2,3,3), channels", lambda: (nn.Concat(axis=1),
+                                                          (normal((2, 1, 3, 3), 92), normal((2, 2, 3, 3), 93)))),
+    Case("Parallel(Dense 3→2, Tanh)", _seeded(lambda: (nn.Parallel(nn.Dense(3, 2), nn.Tanh()),
+                                                       (normal((4, 3), 94), normal((4, 2), 95))))),
+    Case("Fork(Dense 4→1, Dense 4→3)", _seeded(lambda: (nn.Fork(nn.Dense(4, 1), nn.Dense(4, 3)), normal((5, 4), 96)))),
+    Case("Embedding 4→3, repeated labels", _seeded(lambda: (nn.Embedding(4, 3), _labels(7, 4, 97)))),
+    Case("Planes (3,2)→(3,2,4,5)", lambda: (nn.Planes(4, 5), normal((3, 2), 98))),
+    Case("conditional MLP discriminator with a class head (small)",
+         _seeded(lambda: (_small_conditional_mlp_d(), (normal((5, 1, 4, 4), 99), _labels(5, 3, 100))))),
+    Case("conditional conv discriminator, label planes (small)",
+         _seeded(lambda: (_small_conditional_conv_d(), (normal((3, 1, 6, 6), 101), _labels(3, 3, 102))))),
+    Case("InfoGAN-style generator (z, c, c') (small)",
+         _seeded(lambda: (_small_infogan_g(), (normal((4, 4), 103), _labels(4, 3, 104), normal((4, 2), 105))))),
+]
+
 # ---------------------------------------------------------------------------------------------
 # Gradient penalties: their gradient through the double backward, for every critic parameter and x.
 # Inputs and seeds are chosen so every LeakyReLU input lies ≥ 0.01 from the kink

@@ -11,8 +11,11 @@ from minigan.cli import main
 def test_layer_gradients(case):
     results = gradcheck_suite.run_layer_case(case)
     checked = {r.wrt for r in results}
-    module, _ = case.build()
-    assert checked == {"x"} | {name for name, _ in module.named_parameters()}   # every parameter
+    module, x = case.build()
+    # every float input (x, or x0, x1, ... for several inputs; integer labels have no gradient) and every parameter
+    inputs = {f"x{k}" for k, part in enumerate(x) if part.dtype.kind == "f"} if isinstance(x, tuple) \
+        else {"x"} if x.dtype.kind == "f" else set()
+    assert checked == inputs | {name for name, _ in module.named_parameters()}
     assert {r.mode for r in results} == set(case.modes) == {"train", "eval"}
     for r in results:
         assert r.max_rel_error <= gradcheck.THRESHOLD, f"{r.name} ({r.mode}) d/d{r.wrt}: {r.max_rel_error:.2e}"

@@ -5,15 +5,16 @@ Each initializer draws in float64 on the host from :func:`minigan.backend.host_r
 float64, on the CPU and on the GPU. ``fan_in``/``fan_out`` count the inputs and outputs that one
 weight connects (for a conv layer: channels × kernel area).
 
-============== ============================================ ===========================================
-name           distribution                                 where it comes from
-============== ============================================ ===========================================
-glorot_uniform U(-a, a), a = sqrt(6 / (fan_in + fan_out))   Glorot & Bengio 2010; the Keras default,
-                                                            so the TensorFlow tutorials use it
-he_normal      N(0, 2 / fan_in)                             He et al. 2015, for ReLU networks
-dcgan_normal   N(0, 0.02²)                                  Radford et al. 2015 (the DCGAN paper)
-zeros          0                                            biases
-============== ============================================ ===========================================
+=============== ============================================ ==========================================
+name            distribution                                 where it comes from
+=============== ============================================ ==========================================
+glorot_uniform  U(-a, a), a = sqrt(6 / (fan_in + fan_out))   Glorot & Bengio 2010; the Keras default,
+                                                             so the TensorFlow tutorials use it
+he_normal       N(0, 2 / fan_in)                             He et al. 2015, for ReLU networks
+dcgan_normal    N(0, 0.02²)                                  Radford et al. 2015 (the DCGAN paper)
+standard_normal N(0, 1)                                      Embedding tables (PyTorch's default there)
+zeros           0                                            biases
+=============== ============================================ ==========================================
 """
 from __future__ import annotations
 
@@ -37,11 +38,15 @@ def dcgan_normal(shape, fan_in: int, fan_out: int, rng=None):
     return (rng or host_rng()).normal(0.0, 0.02, size=shape)
 
 
+def standard_normal(shape, fan_in: int = 0, fan_out: int = 0, rng=None):
+    return (rng or host_rng()).standard_normal(size=shape)
+
+
 def zeros(shape, fan_in: int = 0, fan_out: int = 0, rng=None):
     return numpy.zeros(shape)
 
 
-INITIALIZERS = {f.__name__: f for f in (glorot_uniform, he_normal, dcgan_normal, zeros)}
+INITIALIZERS = {f.__name__: f for f in (glorot_uniform, he_normal, dcgan_normal, standard_normal, zeros)}
 
 
 def get_initializer(where: str, init):

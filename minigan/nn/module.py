@@ -188,7 +188,7 @@ class Module:
                 "wrong batch. Call backward() first, clear_cache() to drop them, or predict() for a "
                 "forward that keeps nothing.")
         y, cache = self._forward(x)
-        self._pending = (cache, tuple(y.shape))
+        self._pending = (cache, output_shape(y))
         return y
 
     def backward(self, dy, input_grad: bool = True, keep_for_double_backward: bool = False):
@@ -206,10 +206,7 @@ class Module:
                 f"{self}.backward: called with no pending forward. Each backward() needs exactly one "
                 "forward() before it (predict() keeps nothing to backpropagate through).")
         cache, y_shape = self._pending
-        check_float_array(Site(self, "backward"), dy, "the upstream gradient dy")
-        if tuple(dy.shape) != y_shape:
-            raise ValueError(f"{self}.backward: expected dy of shape {y_shape} (the shape forward "
-                             f"returned), got {describe(dy)}")
+        check_upstream(Site(self, "backward"), dy, y_shape)
         if keep_for_double_backward:
             if not input_grad:
                 raise ValueError(f"{self}.backward: keep_for_double_backward=True differentiates the input "
@@ -389,7 +386,12 @@ class Module:
                 p.grad = get_array_module(p.data).zeros_like(p.data)
             for name in m._buffer_names:
                 setattr(m, name, _convert(getattr(m, name), device, dtype))
+            m._converted(device, dtype)
         return self
+
+    def _converted(self, device, dtype):
+        """Called by ``to()`` on every module after its arrays moved: a layer that makes new arrays
+        without reading any (OneHot) learns its dtype here."""
 
     # ---- saving ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -422,6 +424,29 @@ class Module:
 
     def __repr__(self):
         return f"{type(self).__name__}({self.extra_repr()})"
+
+
+def output_shape(y):
+    """The shape of a forward's output: ``tuple(y.shape)`` for an array, and a *list* of those for a
+    layer with several outputs (``Fork``: one per head), which returns a tuple of arrays."""
+    if isinstance(y, tuple):
+        return [output_shape(part) for part in y]
+    return tuple(y.shape)
+
+
+def check_upstream(site, dy, y_shape):
+    """dy must have exactly the structure and shapes forward returned: an array, or (several outputs)
+    a tuple of arrays, one per output, in order."""
+    if isinstance(y_shape, list):
+        if not isinstance(dy, (tuple, list)) or len(dy) != len(y_shape):
+            raise ValueError(f"{site}: forward returned {len(y_shape)} outputs, so dy must be a tuple of "
+                             f"{len(y_shape)} gradients (one per output, in order), got {describe(dy)}")
+        for k, (part, shape) in enumerate(zip(dy, y_shape)):
+            check_upstream(f"{site} (output {k})", part, shape)
+        return
+    check_float_array(site, dy, "the upstream gradient dy")
+    if tuple(dy.shape) != y_shape:
+        raise ValueError(f"{site}: expected dy of shape {y_shape} (the shape forward returned), got {describe(dy)}")
 
 
 def _convert(a, device, dtype):

@@ -1,0 +1,118 @@
+"""Networks with several inputs or several outputs: ``Parallel``, ``Fork`` and ``Identity``.
+
+Together with :class:`~minigan.nn.join.Concat` they build every network a conditional GAN needs
+out of ``Sequential``, with no graph library:
+
+* ``Parallel(f₁, …, f_k)``: (x₁, …, x_k) → (f₁(x₁), …, f_k(x_k)). One branch per input; the
+  backward hands each branch its own dy and returns (dx₁, …, dx_k).
+* ``Fork(h₁, …, h_k)``: x → (h₁(x), …, h_k(x)). Several heads read the same features (AC-GAN's class
+  head, InfoGAN's Q head beside the real/fake logit). x reaches the loss along k paths, so by the
+  multivariate chain rule its gradient is the **sum** dx = Σᵢ hᵢ.backward(dyᵢ).
+* ``Identity()``: x → x, for a branch that passes its input through.
+
+An input that is a discrete label (OneHot, Embedding) has no gradient: its slot in the returned
+tuple is None. Derivations: docs/backward/multi-input.md. Gradient checks: the "Parallel", "Fork"
+and "conditional ..." rows of ``minigan gradcheck``.
+"""
+from __future__ import annotations
+
+from ..checks import Site, describe
+from .module import Module
+
+
+class Identity(Module):
+    """x → x (any shape); dx = dy."""
+
+    def _forward(self, x):
+        return x, None
+
+    def _backward(self, dy, cache):
+        return dy
+
+    def _double_backward(self, ddx, dy, cache):
+        return ddx, None
+
+
+def _check_modules(where, modules):
+    if not modules:
+        raise ValueError(f"{where}: expected at least one module")
+    for i, m in enumerate(modules):
+        if not isinstance(m, Module):
+            raise TypeError(f"{where}: expected layers (minigan.nn.Module), got {type(m).__name__} at position {i}")
+    return list(modules)
+
+
+class Parallel(Module):
+    """(x₁, …, x_k) → (f₁(x₁), …, f_k(x_k)): branch i sees input i only. Parameters: each branch's, in order."""
+
+    is_container = True
+    skips_input_grad = True
+
+    def __init__(self, *branches: Module):
+        super().__init__()
+        self.branches = _check_modules("Parallel", branches)
+
+    def children(self):
+        return self.branches
+
+    def check_input(self, xs):
+        if not isinstance(xs, (tuple, list)) or len(xs) != len(self.branches):
+            raise TypeError(f"{self}.forward: expected a tuple of {len(self.branches)} inputs (one per branch), got "
+                            f"{describe(xs)}" + (f" with {len(xs)} items" if isinstance(xs, (tuple, list)) else ""))
+
+    def _forward(self, xs):
+        try:
+            return tuple(branch.forward(x) for branch, x in zip(self.branches, xs)), None
+        except Exception:
+            self.clear_cache()          # a failed forward leaves no half-filled caches behind
+            raise
+
+    def _backward(self, dys, cache, input_grad=True, keep_for_double_backward=False):
+        if keep_for_double_backward:
+            raise ValueError(f"{self}.backward: no double backward is written for several inputs")
+        grads = tuple(branch.backward(dy, input_grad=input_grad) for branch, dy in zip(self.branches, dys))
+        return grads if input_grad else None
+
+    def extra_repr(self):
+        return ", ".join(repr(b) for b in self.branches)
+
+
+class Fork(Module):
+    """x → (h₁(x), …, h_k(x)): every head reads the same x. Parameters: each head's, in order.
+
+    ``backward`` takes a tuple (dy₁, …, dy_k), one per head (zeros for a head the loss does not use),
+    and returns dx = Σᵢ dL/dx along head i.
+    """
+
+    is_container = True
+    skips_input_grad = True
+
+    def __init__(self, *heads: Module):
+        super().__init__()
+        self.branches = _check_modules("Fork", heads)
+
+    def children(self):
+        return self.branches
+
+    def check_input(self, x):
+        pass            # each head checks it
+
+    def _forward(self, x):
+        try:
+            return tuple(head.forward(x) for head in self.branches), None
+        except Exception:
+            self.clear_cache()
+            raise
+
+    def _backward(self, dys, cache, input_grad=True, keep_for_double_backward=False):
+        if keep_for_double_backward:
+            raise ValueError(f"{self}.backward: no double backward is written for several outputs")
+        dx = None
+        for head, dy in zip(self.branches, dys):
+            d = head.backward(dy, input_grad=input_grad)
+            if input_grad:
+                dx = d if dx is None else dx + d        # x reaches the loss through every head: add
+        return dx
+
+    def extra_repr(self):
+        return ", ".join(repr(b) for b in self.branches)
