@@ -149,7 +149,7 @@ def _new_config(args):
         gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
         ema=args.ema, fresh_noise=args.fresh_noise, pack=args.pack, minibatch_kernels=args.minibatch_kernels,
         feature_matching=args.feature_matching, unroll=args.unroll, unroll_lr=args.unroll_lr,
-        classes=args.classes, data_path=args.data,
+        conditional=args.conditional, infogan=args.infogan, classes=args.classes, data_path=args.data,
         max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n,
         checkpoint_every=args.checkpoint_every)
 
@@ -157,7 +157,7 @@ def _new_config(args):
 def _cmd_sample(args) -> int:
     from .sample import sample
 
-    generated = sample(args.run, args.n, args.out, grid=args.grid, seed=args.seed, device=args.device,
+    generated = sample(args.run, args.n, args.out, grid=args.grid, seed=args.seed, device=args.device, label=args.label,
                        raw_weights=args.raw_weights)
     print(f"wrote {len(generated)} samples to {args.out}" + (f" and a grid to {args.grid}" if args.grid else ""))
     return 0
@@ -254,10 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="training data; ring and grid are 2-D mixtures for --model toy (default: mnist)")
     tr.add_argument("--epochs", type=_positive_int, default=10, help="passes over the data (default: 10)")
     tr.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default: 64)")
-    tr.add_argument("--loss", choices=("nonsaturating", "minimax", "lsgan", "wgan", "wgan-gp", "hinge"),
+    tr.add_argument("--loss", choices=("nonsaturating", "minimax", "lsgan", "wgan", "wgan-gp", "hinge", "acgan"),
                     default="nonsaturating", help="GAN loss (default: nonsaturating). wgan and wgan-gp bring their "
                     "papers' settings, which flags override: wgan = RMSProp 5e-5, n_critic 5, clipping 0.01; "
-                    "wgan-gp = Adam 1e-4, betas (0, 0.9), n_critic 5, gradient penalty 10, no dropout in D")
+                    "wgan-gp = Adam 1e-4, betas (0, 0.9), n_critic 5, gradient penalty 10, no dropout in D; acgan = "
+                    "nonsaturating with a class head on D (AC-GAN, conditional on the class)")
     tr.add_argument("--out", default="runs/run", help="run folder (default: runs/run)")
     tr.add_argument("--width", type=_positive_float, default=1.0, help="multiplier of every hidden width, "
                     "e.g. 0.25 for a laptop-sized DCGAN (default: 1)")
@@ -300,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "discriminators only (toy, mlp) (default: 0, off)")
     tr.add_argument("--unroll-lr", type=_positive_float, default=0.002, metavar="ETA", help="learning rate of the "
                     "look-ahead's gradient-descent steps (default: 0.002)")
+    tr.add_argument("--conditional", action="store_true", help="conditional GAN (Mirza & Osindero 2014): G(z, y) "
+                    "and D(x, y) with the class y one-hot; sample with `minigan sample --label K` "
+                    "(docs/conditional-gans.md). --loss acgan is the auxiliary-classifier GAN instead")
+    tr.add_argument("--infogan", action="store_true", help="InfoGAN (Chen et al. 2016): G reads a 10-way code and 2 "
+                    "continuous codes beside 62 noise values; a Q head on D's body reads them back (docs/infogan.md)")
     tr.add_argument("--fresh-noise", action="store_true", help="draw new noise for the generator step, as "
                     "Goodfellow et al.'s Algorithm 1 does (default: reuse the discriminator step's batch)")
     tr.add_argument("--dropout", type=float, default=None, help="dropout rate of the dcgan discriminator "
@@ -326,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--grid", default=None, help="also write a PNG of the first 64 samples")
     sa.add_argument("--seed", type=_non_negative_int, default=0, help="noise seed (default: 0)")
     sa.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="device to run G on (default: cpu)")
+    sa.add_argument("--label", type=int, default=None, metavar="K", help="conditional runs: every sample of class K "
+                    "(InfoGAN: categorical code K); default: classes balanced, written as 'labels' beside 'images'")
     sa.add_argument("--raw-weights", action="store_true", help="for a run trained with --ema: sample the raw "
                     "generator instead of the averaged one")
     _add_threads(sa)

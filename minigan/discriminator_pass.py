@@ -14,8 +14,36 @@ def couples_samples(module) -> bool:
     return any(m.couples_samples() for m in module.modules())
 
 
+def join(a, b):
+    """[a; b] along the batch: arrays, or tuples of arrays (D's inputs (x, y)) element by element."""
+    if isinstance(a, tuple):
+        return tuple(join(p, q) for p, q in zip(a, b))
+    return get_array_module(a).concatenate([a, b])
+
+
+def images_of(x):
+    """The image part of D's input or of its gradient: x itself, or x[0] of (x, y)."""
+    return x[0] if isinstance(x, tuple) else x
+
+
+def split_heads(out):
+    """D's output → (the adversarial output, the extra heads): (out, ()) or (out[0], out[1:]) for a Fork."""
+    return (out[0], tuple(out[1:])) if isinstance(out, tuple) else (out, ())
+
+
+def with_heads(d_out, d_heads):
+    """The gradient D's backward takes: d_out alone, or (d_out, *d_heads) for a D with extra heads."""
+    return (d_out, *d_heads) if d_heads else d_out
+
+
+def _check_heads(heads, auxiliary):
+    if bool(heads) != (auxiliary is not None):
+        raise ValueError(f"discriminator_pass: D has {len(heads)} extra heads but "
+                         f"{'no' if auxiliary is None else 'an'} auxiliary loss was given; each head needs its loss")
+
+
 def discriminator_pass(D, loss, real, fake, real_target: float = 1.0, check=lambda out: out,
-                       keep_for_double_backward: bool = False):
+                       keep_for_double_backward: bool = False, auxiliary=None):
     """Forward and backward of the discriminator loss L_D = real_term(D(real)) + fake_term(D(fake)).
 
     When each sample's output depends only on that sample, D sees [real; fake] as one batch of 2B,
@@ -27,25 +55,40 @@ def discriminator_pass(D, loss, real, fake, real_target: float = 1.0, check=lamb
     and fake in two passes, as in the PyTorch DCGAN example
     (tests/test_train.py::test_a_discriminator_with_batchnorm_sees_real_and_fake_in_separate_passes).
 
-    Adds ∂L_D/∂θ into D's ``.grad``; returns (L_D, D's outputs on [real; fake]).
+    ``real`` and ``fake`` are D's inputs: image batches, or (images, labels) for a conditional D.
+    A D with extra heads (AC-GAN's class head, InfoGAN's Q) returns (logit, *heads); ``auxiliary``
+    is then this step's loss on them (minigan/conditioning.py), added to L_D.
+
+    Adds ∂L_D/∂θ into D's ``.grad``; returns (L_D, D's adversarial outputs on [real; fake]).
     ``keep_for_double_backward=True`` keeps the pass for a double backward (the unrolled GAN's
     Hessian-vector products, minigan/unrolled.py); that needs the one-pass case.
     """
-    xp = get_array_module(real)
+    xp = get_array_module(images_of(real))
     if couples_samples(D):
         if keep_for_double_backward:
             raise ValueError("discriminator_pass: cannot keep two passes for one double backward (D's samples "
                              "interact, so real and fake go through D separately)")
-        out_real = check(D.forward(real))
-        value_real, d_real = loss.real_term(out_real, real_target)
-        D.backward(d_real, input_grad=False)                                  # data needs no gradient
-        out_fake = check(D.forward(fake))
-        value_fake, d_fake = loss.fake_term(out_fake)
-        D.backward(d_fake, input_grad=False)
-        return value_real + value_fake, xp.concatenate([out_real, out_fake])
-    out = check(D.forward(xp.concatenate([real, fake])))                     # (2B, 1): one pass, one cache
+        out_real, heads = split_heads(D.forward(real))
+        _check_heads(heads, auxiliary)
+        value_real, d_real = loss.real_term(check(out_real), real_target)
+        aux_real, d_heads = auxiliary.real_term(heads) if heads else (0.0, ())
+        D.backward(with_heads(d_real, d_heads), input_grad=False)              # data needs no gradient
+        out_fake, heads = split_heads(D.forward(fake))
+        value_fake, d_fake = loss.fake_term(check(out_fake))
+        aux_fake, d_heads = auxiliary.fake_term(heads) if heads else (0.0, ())
+        D.backward(with_heads(d_fake, d_heads), input_grad=False)
+        return value_real + value_fake + aux_real + aux_fake, xp.concatenate([out_real, out_fake])
+    out, heads = split_heads(D.forward(join(real, fake)))                    # (2B, 1): one pass, one cache
+    _check_heads(heads, auxiliary)
+    out = check(out)
     half = out.shape[0] // 2                    # B, or B/m packs with PacGAN (packs never mix real and fake)
     d_loss, d_real, d_fake = loss.discriminator(out[:half], out[half:], real_target=real_target)
-    D.backward(xp.concatenate([d_real, d_fake]), input_grad=keep_for_double_backward,
+    d_heads = ()
+    if heads:
+        aux_real, g_real = auxiliary.real_term(tuple(h[:half] for h in heads))
+        aux_fake, g_fake = auxiliary.fake_term(tuple(h[half:] for h in heads))
+        d_loss += aux_real + aux_fake
+        d_heads = tuple(xp.concatenate([a, b]) for a, b in zip(g_real, g_fake))
+    D.backward(with_heads(xp.concatenate([d_real, d_fake]), d_heads), input_grad=keep_for_double_backward,
                keep_for_double_backward=keep_for_double_backward)
     return d_loss, out

@@ -5,6 +5,11 @@
 
 Every FID is reported with its floor, FID(real training images, real test images) at the same N:
 a generator cannot be expected to beat the distance between two samples of the real data.
+
+Samples that come with ``labels`` (a conditional run: cGAN, AC-GAN) add the *label accuracy*: the
+share the classifier puts in the class that was asked for. An InfoGAN run's ``labels`` are its
+categorical code, which names the digits in an order of its own: it gets the *code accuracy* after
+the best one-to-one matching of codes to classes (:func:`minigan.metrics.best_matching`).
 """
 from __future__ import annotations
 
@@ -51,7 +56,8 @@ def _as_model_input(images) -> numpy.ndarray:
     return images.astype(numpy.float32)
 
 
-def evaluate_images(images, dataset: str = "mnist", n_bootstrap: int = 10, data_path=None) -> dict:
+def evaluate_images(images, dataset: str = "mnist", n_bootstrap: int = 10, data_path=None, labels=None,
+                    labels_are_codes: bool = False) -> dict:
     from .classifier import class_probabilities, features, load_classifier
     from .data import load
     images = _as_model_input(images)
@@ -67,7 +73,23 @@ def evaluate_images(images, dataset: str = "mnist", n_bootstrap: int = 10, data_
     return {"dataset": dataset, "n": n, "fid": value, "fid_bootstrap_mean": boot_mean, "fid_bootstrap_std": boot_std,
             "fid_floor_train_vs_test": floor, "inception_score": metrics.inception_score(probs),
             "inception_score_real_test": metrics.inception_score(class_probabilities(model, real_test)), "class_histogram": hist.tolist(),
-            "classes_covered": metrics.classes_covered(hist), "kl_to_uniform": metrics.kl_to_uniform(hist)}
+            "classes_covered": metrics.classes_covered(hist), "kl_to_uniform": metrics.kl_to_uniform(hist),
+            **_label_scores(probs, labels, labels_are_codes)}
+
+
+def _label_scores(probs, labels, labels_are_codes: bool) -> dict:
+    """Label accuracy of a conditional run, or an InfoGAN run's code accuracy after the best matching."""
+    if labels is None:
+        return {}
+    labels = numpy.asarray(labels)
+    if labels.dtype.kind not in "iu" or labels.shape != (len(probs),) or labels.min() < 0 or labels.max() >= probs.shape[1]:
+        raise ValueError(f"minigan eval: expected 'labels' as {len(probs)} integers in [0, {probs.shape[1]}), one per "
+                         f"image, got {labels.dtype} values of shape {labels.shape}")
+    if not labels_are_codes:
+        return {"label_accuracy": metrics.label_accuracy(probs, labels)}
+    counts = metrics.confusion(labels, probs.argmax(axis=1), probs.shape[1], probs.shape[1])
+    accuracy, matching = metrics.best_matching(counts)
+    return {"code_accuracy": accuracy, "code_to_class": matching}
 
 
 def evaluate_points(points, dataset: str = "ring") -> dict:
@@ -89,12 +111,10 @@ def evaluate_run(run: str, n: int = 10000, seed: int = 0, raw_weights: bool = Fa
     from .sample import sample
     from .checkpoint import read_meta
     with tempfile.TemporaryDirectory() as tmp:
-        generated = sample(run, n, os.path.join(tmp, "samples.npz"), seed=seed, raw_weights=raw_weights)
-    # The checkpoint's own record decides (config.json is a copy a person may have edited).
-    dataset = read_meta(os.path.join(run, "checkpoint.npz"))["config"]["dataset"]
-    if dataset in TOY_STD:
-        return evaluate_points(generated, dataset)
-    return evaluate_images(generated, dataset)
+        path = os.path.join(tmp, "samples.npz")
+        sample(run, n, path, seed=seed, raw_weights=raw_weights)
+        # The checkpoint's own record decides (config.json is a copy a person may have edited).
+        return evaluate_samples(path, read_meta(os.path.join(run, "checkpoint.npz"))["config"]["dataset"])
 
 
 def evaluate_samples(path: str, dataset: str | None = None) -> dict:
@@ -108,7 +128,8 @@ def evaluate_samples(path: str, dataset: str | None = None) -> dict:
         if dataset is not None and dataset not in IMAGE_SETS:
             raise ValueError(f"minigan eval: {path!r} holds images, which are scored against {list(IMAGE_SETS)}, "
                              f"got dataset {dataset!r}")
-        return evaluate_images(f["images"], dataset or "mnist")
+        labels = f["labels"] if "labels" in f.files else None
+        return evaluate_images(f["images"], dataset or "mnist", labels=labels, labels_are_codes=bool(config.get("infogan")))
 
 
 def format_result(result: dict) -> str:
@@ -122,6 +143,11 @@ def format_result(result: dict) -> str:
                  ("classes covered", f"{result['classes_covered']} of 10"),
                  ("KL(class histogram ‖ uniform)", f"{result['kl_to_uniform']:.3f}"),
                  ("class histogram", " ".join(map(str, result["class_histogram"])))]
+        if "label_accuracy" in result:
+            rows += [("label accuracy (classifier agrees with the label asked for)", f"{100 * result['label_accuracy']:.2f}%")]
+        if "code_accuracy" in result:
+            rows += [("categorical-code accuracy (best one-to-one matching)", f"{100 * result['code_accuracy']:.2f}%"),
+                     ("code → class", " ".join(f"{k}→{c}" for k, c in enumerate(result["code_to_class"])))]
     else:
         rows += [("modes captured", f"{result['modes_captured']} of {result['n_modes']}"),
                  ("high-quality samples", f"{result['high_quality_percent']:.1f}%"),

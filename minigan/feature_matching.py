@@ -25,7 +25,9 @@ class FeatureMatching:
     def features_of(self, D):
         return D.up_to(self.layer if self.layer is not None else len(D) - 1)
 
-    def __call__(self, D, real, fake, check=lambda out: out):
+    def __call__(self, D, real, fake, check=lambda out: out, auxiliary=None):
+        if auxiliary is not None:
+            raise ValueError(f"{type(self).__name__}: not written for a discriminator with extra heads (AC-GAN, InfoGAN)")
         f = self.features_of(D)
         target = f.predict(real).mean(axis=0)               # (K,): the real features' mean, a constant here
         feats = check(f.forward(fake))                      # (N, K)

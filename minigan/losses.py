@@ -14,6 +14,7 @@ Reduction: the mean over every element, so the gradient carries a factor 1/N (N 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -135,6 +136,25 @@ def softmax_cross_entropy(logits, labels):
     grad[rows, labels] -= 1
     return value, grad / n
 
+
+def gaussian_nll(mean, target):
+    """Negative log-likelihood of ``target`` under a Gaussian N(mean, 1) per dimension, averaged over the batch.
+
+    Shapes: mean and target (N, K). Summed over the K dimensions (they are independent), averaged over N:
+    L = mean_n Σ_k [ ½ (t[n,k] − μ[n,k])² + ½ log 2π ],   dL/dμ = (μ − t) / N.
+    InfoGAN's continuous codes (minigan/infogan.py; derivation in docs/infogan.md).
+    """
+    where = "gaussian_nll"
+    _check_logits(where, mean)
+    check_float_array(where, target, "target")
+    check_same_shape(where, mean, target, "the predicted mean", "target")
+    check_finite(where, target, "target")
+    if mean.ndim != 2:
+        raise ValueError(f"{where}: expected means of shape (N, K), got shape {tuple(mean.shape)}")
+    n, k = mean.shape
+    gap = mean - target                                              # (N, K)
+    value = float((0.5 * gap * gap).sum()) / n + 0.5 * k * math.log(2 * math.pi)
+    return value, gap / n
 
 # ---------------------------------------------------------------------------------------------
 # Losses on raw discriminator outputs (a "critic": no sigmoid). Shapes as above.
@@ -309,6 +329,9 @@ GAN_LOSSES = {
     # The same pair; the trainer adds the gradient penalty (minigan/lipschitz.py) instead of clipping.
     "wgan-gp": GANLoss("wgan-gp", _no_target(wgan_real_term), wgan_fake_term, wgan_generator_loss, False, False,
                        linear_curvature),
+    # AC-GAN (Odena et al. 2017) plays the nonsaturating game; its class head adds a second loss
+    # (minigan/acgan.py), which is why it has a name of its own.
+    "acgan": GANLoss("acgan", _bce_real, _bce_fake, generator_loss_nonsaturating, True, True, bce_curvature),
     "hinge": GANLoss("hinge", _no_target(hinge_real_term), hinge_fake_term, wgan_generator_loss, False, False,
                      linear_curvature),
 }
@@ -324,5 +347,5 @@ __all__ = ["softplus", "bce_with_logits", "discriminator_loss", "generator_loss_
            "generator_loss_nonsaturating", "lsgan_discriminator_loss", "lsgan_real_term", "lsgan_fake_term",
            "lsgan_generator_loss", "wgan_critic_loss", "wgan_real_term", "wgan_fake_term", "wgan_generator_loss",
            "hinge_discriminator_loss", "hinge_real_term", "hinge_fake_term", "bce_curvature", "lsgan_curvature",
-           "linear_curvature", "GANLoss", "GAN_LOSSES",
+           "linear_curvature", "gaussian_nll", "GANLoss", "GAN_LOSSES",
            "get_gan_loss", "softmax_cross_entropy"]

@@ -101,6 +101,54 @@ def kl_to_uniform(histogram, eps: float = 1e-12) -> float:
 
 
 # ---- 2-D toy mixtures --------------------------------------------------------------------------
+def label_accuracy(probabilities, labels) -> float:
+    """Share of samples the classifier puts in the class they were asked for ("does a requested 7 look
+    like a 7?"): mean over n of [argmax_k p[n, k] = labels[n]]."""
+    labels = numpy.asarray(labels)
+    probabilities = numpy.asarray(probabilities)
+    if labels.shape != probabilities.shape[:1]:
+        raise ValueError(f"label_accuracy: expected one label per sample, {probabilities.shape[0]}, got labels of "
+                         f"shape {labels.shape}")
+    return float((probabilities.argmax(axis=1) == labels).mean())
+
+
+def confusion(codes, predicted, n_codes: int = 10, n_classes: int = 10) -> numpy.ndarray:
+    """counts[k, j]: samples with code (or requested label) k that the classifier calls class j."""
+    counts = numpy.zeros((n_codes, n_classes), dtype=numpy.int64)
+    numpy.add.at(counts, (numpy.asarray(codes), numpy.asarray(predicted)), 1)   # once per evaluation: not a hot path
+    return counts
+
+
+def best_matching(counts) -> tuple[float, list[int]]:
+    """The one-to-one assignment of codes to classes that agrees with the most samples, and its accuracy.
+
+    InfoGAN's categorical code learns the digits in an order of its own (code 3 may draw 7s), so its
+    accuracy is measured after the best matching π: max over one-to-one π of Σₖ counts[k, π(k)] / N.
+    Exact, by dynamic programming over the set of classes already used (2^K states; K = 10 gives 1024):
+    best[S] = the most agreement for the first |S| codes matched to the classes in S.
+    Returns (accuracy, π as a list: π[k] = the class of code k).
+    """
+    counts = numpy.asarray(counts)
+    n_codes, n_classes = counts.shape
+    if n_codes > n_classes:
+        raise ValueError(f"best_matching: expected no more codes than classes, got {n_codes} codes, {n_classes} classes")
+    best = {0: (0, [])}                        # set of used classes (a bit mask) → (agreement, classes of codes 0..)
+    for k in range(n_codes):
+        extended = {}
+        for used, (score, chosen) in best.items():
+            for j in range(n_classes):
+                if used >> j & 1:
+                    continue
+                candidate = (score + int(counts[k, j]), chosen + [j])
+                key = used | 1 << j
+                if key not in extended or candidate[0] > extended[key][0]:
+                    extended[key] = candidate
+        best = extended
+    score, matching = max(best.values(), key=lambda v: v[0])
+    total = int(counts.sum())
+    return (score / total if total else 0.0), matching
+
+
 def toy_metrics(points, modes, std: float) -> dict:
     """Modes captured, % high-quality samples and reverse KL for 2-D samples (VEEGAN / PacGAN).
 

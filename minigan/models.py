@@ -3,10 +3,19 @@
 Image models map noise (N, noise_dim) to images (N, 1, 28, 28) in [-1, 1] (tanh), and images to
 one logit per image (N, 1). ``width`` multiplies every hidden width (channel count or units), so
 ``width=0.25`` gives a DCGAN a laptop trains in minutes.
+
+``condition`` (minigan/conditioning.py) makes the same networks conditional, in three places:
+
+* G's input: the codes (a label y, or InfoGAN's c and c′) are joined to z,
+  ``Parallel(Identity(), OneHot(10), ...)`` then ``Concat()``, and G's first layer grows to match;
+* D's input (cGAN): the one-hot label is joined to the flattened image (mlp), or stands beside the
+  image as 10 constant planes (dcgan);
+* D's output (AC-GAN, InfoGAN): the last layer becomes ``Fork(logit, class head, ...)``, heads on one body.
 """
 from __future__ import annotations
 
 from . import nn
+from .conditioning import Unconditional
 
 MODELS = ("mlp", "dcgan", "toy")
 NOISE_DIM = {"mlp": 100, "dcgan": 100, "toy": 2}
@@ -16,29 +25,59 @@ def _scaled(units: int, width: float) -> int:
     return max(1, int(round(units * width)))
 
 
-def mlp(width: float = 1.0, dropout=None):
+PLAIN = Unconditional()
+
+
+def _generator_input(condition, noise_dim: int):
+    """The layers that join G's inputs (z, *codes) into one vector, and that vector's width."""
+    codes = condition.code_inputs(noise_dim)
+    if not codes:
+        return [], noise_dim
+    branches = [nn.Identity()] + [module for module, _ in codes]
+    return [nn.Parallel(*branches), nn.Concat()], noise_dim + sum(w for _, w in codes)
+
+
+def _output(condition, features: int):
+    """D's last layer: one logit, or (cAC-GAN, InfoGAN) a Fork of the logit and the extra heads."""
+    logit = nn.Dense(features, 1)
+    if not condition.heads:
+        return logit
+    return nn.Fork(logit, *(nn.Dense(features, width) for width in condition.heads))
+
+
+def mlp(width: float = 1.0, dropout=None, condition=PLAIN):
     """The dense GAN of the vanilla-GAN document (Goodfellow et al. 2014 style), made correct.
 
     G: 100 → 256 → 256 → 784, ReLU, tanh output, reshaped to (1, 28, 28).
     D: 784 → 256 → 256 → 1, LeakyReLU 0.2, one logit (the sigmoid lives in the loss).
+    cGAN: G reads [z, onehot(y)] (110 values), D reads [flatten(x), 28·onehot(y)] (794 values): the
+    label scaled to the image's norm (√784 = 28) so that 784 pixels do not drown it out.
     """
     h = _scaled(256, width)
+    joins, g_in = _generator_input(condition, condition.noise_dim(100))
+    if condition.label_to_discriminator:    # (x, y) → [flatten(x), s·onehot(y)]: (N, 784 + 10)
+        label = nn.OneHot(condition.classes, scale=condition.mlp_discriminator_label_scale)
+        d_input = [nn.Parallel(nn.Flatten(), label), nn.Concat()]
+        d_in = 784 + condition.classes
+    else:
+        d_input, d_in = [nn.Flatten()], 784
     generator = nn.Sequential(
-        nn.Dense(100, h), nn.ReLU(),
+        *joins,
+        nn.Dense(g_in, h), nn.ReLU(),
         nn.Dense(h, h), nn.ReLU(),
         nn.Dense(h, 784), nn.Tanh(),
         nn.Reshape((1, 28, 28)),
     )
     discriminator = nn.Sequential(
-        nn.Flatten(),
-        nn.Dense(784, h), nn.LeakyReLU(0.2),
+        *d_input,
+        nn.Dense(d_in, h), nn.LeakyReLU(0.2),
         nn.Dense(h, h), nn.LeakyReLU(0.2),
-        nn.Dense(h, 1),
+        _output(condition, h),
     )
     return generator, discriminator
 
 
-def dcgan(width: float = 1.0, dropout=None):
+def dcgan(width: float = 1.0, dropout=None, condition=PLAIN):
     """The TensorFlow DCGAN tutorial's architecture (tensorflow.org/tutorials/generative/dcgan),
     as written in docs/baselines.md, in NCHW and in Keras' own settings:
 
@@ -55,6 +94,11 @@ def dcgan(width: float = 1.0, dropout=None):
 
     ``dropout`` replaces D's 0.3 (None keeps it); at 0 the Dropout layers stay, as identities, so
     parameter names and checkpoints keep their layout. WGAN-GP's critic has none (its preset sets 0).
+
+    cGAN: G reads [z, onehot(y)]. D is a projection discriminator (Miyato & Koyama 2018): its body φ
+    reads the image alone and its last layer is ``Projection``, φ(x)·w + b + ⟨E[y], φ(x)⟩. With
+    ``condition.dcgan_discriminator = "planes"`` D reads the image with 10 label planes beside it
+    instead, (N, 1 + 10, 28, 28) (docs/conditional-gans.md compares the two).
     """
     p = 0.3 if dropout is None else dropout
     c1, c2, c3 = (_scaled(c, width) for c in (256, 128, 64))
@@ -66,22 +110,34 @@ def dcgan(width: float = 1.0, dropout=None):
     def bn2d(c):
         return nn.BatchNorm2d(c, momentum=0.01, eps=1e-3)
 
+    joins, g_in = _generator_input(condition, condition.noise_dim(100))
     generator = nn.Sequential(
-        nn.Dense(100, 7 * 7 * c1, bias=False), bn1d(7 * 7 * c1), nn.LeakyReLU(0.3),
+        *joins,
+        nn.Dense(g_in, 7 * 7 * c1, bias=False), bn1d(7 * 7 * c1), nn.LeakyReLU(0.3),
         nn.Reshape((c1, 7, 7)),
         nn.ConvTranspose2d(c1, c2, 5, stride=1, padding="same", bias=False), bn2d(c2), nn.LeakyReLU(0.3),
         nn.ConvTranspose2d(c2, c3, 5, stride=2, padding="same", bias=False), bn2d(c3), nn.LeakyReLU(0.3),
         nn.ConvTranspose2d(c3, 1, 5, stride=2, padding="same", bias=False), nn.Tanh(),
     )
-    discriminator = nn.Sequential(
-        nn.Conv2d(1, d1, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(p),
-        nn.Conv2d(d1, d2, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(p),
-        nn.Flatten(), nn.Dense(d2 * 7 * 7, 1),
-    )
+
+    def body(in_channels):                  # the image's features φ(x): (N, d2·7·7)
+        return [nn.Conv2d(in_channels, d1, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(p),
+                nn.Conv2d(d1, d2, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(p), nn.Flatten()]
+
+    features = d2 * 7 * 7
+    if not condition.label_to_discriminator:
+        discriminator = nn.Sequential(*body(1), _output(condition, features))
+    elif condition.dcgan_discriminator == "projection":   # (x, y) → (φ(x), y) → φ(x)·w + b + ⟨E[y], φ(x)⟩
+        discriminator = nn.Sequential(nn.Parallel(nn.Sequential(*body(1)), nn.Identity()),
+                                      nn.Projection(features, condition.classes))
+    else:                                   # (x, y) → [x, planes(onehot(y))]: (N, 1 + 10, 28, 28)
+        planes = nn.Sequential(nn.OneHot(condition.classes), nn.Planes(28, 28))
+        discriminator = nn.Sequential(nn.Parallel(nn.Identity(), planes), nn.Concat(axis=1),
+                                      *body(1 + condition.classes), nn.Dense(features, 1))
     return generator, discriminator
 
 
-def toy(width: float = 1.0, dropout=None):
+def toy(width: float = 1.0, dropout=None, condition=PLAIN):
     """Small MLPs for the 2-D mixtures: G 2 → 128 → 128 → 2 (linear output: the modes lie outside
     tanh's range), D 2 → 128 → 128 → 1, as in the mode-collapse experiments of Unrolled GAN/VEEGAN."""
     h = _scaled(128, width)
@@ -91,8 +147,9 @@ def toy(width: float = 1.0, dropout=None):
     return generator, discriminator
 
 
-def build(name: str, width: float = 1.0, dropout=None):
-    """(G, D) for model ``name`` at ``width``; ``dropout``: the dcgan D's rate (mlp and toy have none)."""
+def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN):
+    """(G, D) for model ``name`` at ``width``; ``dropout``: the dcgan D's rate (mlp and toy have none);
+    ``condition``: a piece from minigan/conditioning.py (the toy model has none)."""
     builders = {"mlp": mlp, "dcgan": dcgan, "toy": toy}
     if name not in builders:
         raise ValueError(f"minigan.models: unknown model {name!r}; expected one of {sorted(builders)}")
@@ -100,14 +157,24 @@ def build(name: str, width: float = 1.0, dropout=None):
         raise ValueError(f"minigan.models: expected 0 < width <= 8, got {width!r}")
     if dropout and name != "dcgan":
         raise ValueError(f"minigan.models: the {name} discriminator has no Dropout layers, got dropout={dropout!r}")
-    return builders[name](width, dropout)
+    if name == "toy" and condition.name is not None:
+        raise ValueError(f"minigan.models: the toy model learns unlabeled 2-D points; it has no {condition.name} "
+                         "version (use --model mlp or dcgan on an image set)")
+    return builders[name](width, dropout, condition)
+
+
+def noise_dim(config: dict) -> int:
+    """The length of z for a run's configuration (InfoGAN: 62, the paper's; its codes come on top)."""
+    from .conditioning import from_config
+    return from_config(config).noise_dim(NOISE_DIM[config["model"]])
 
 
 def build_from_config(config: dict):
     """(G, D) exactly as a run's configuration (config.json, or ``dataclasses.asdict(TrainConfig)``)
-    describes them: model, width, the dcgan D's dropout, minibatch discrimination, PacGAN packing and
-    spectral normalization of D."""
-    G, D = build(config["model"], config["width"], dropout=config.get("dropout"))
+    describes them: model, width, the dcgan D's dropout, conditioning (cGAN, AC-GAN, InfoGAN),
+    minibatch discrimination, PacGAN packing and spectral normalization of D."""
+    from .conditioning import from_config
+    G, D = build(config["model"], config["width"], dropout=config.get("dropout"), condition=from_config(config))
     if config.get("minibatch_kernels", 0):            # D sees how close each sample is to its batch
         D = nn.with_minibatch_discrimination(D, config["minibatch_kernels"])
     if config.get("pack", 1) > 1:                     # PacGAN: D judges packs of m samples

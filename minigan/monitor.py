@@ -31,7 +31,9 @@ def _read_rows(path: str, up_to_epoch: int) -> list[dict]:
 def _samples(trainer, n: int):
     from .sample import generate
     rng = numpy.random.default_rng((trainer.config.seed, 7, trainer.epoch))
-    return generate(trainer.sampling_generator, n, trainer.noise_dim, rng, trainer.config.device)
+    codes = trainer.condition.sample_codes(n, rng)          # classes balanced for a conditional run
+    return generate(trainer.sampling_generator, n, trainer.noise_dim, rng, trainer.config.device, codes=codes,
+                    condition=trainer.condition)
 
 
 def after_epoch(trainer, out: str, log=print) -> dict | None:

@@ -1,7 +1,10 @@
 """The generator's objective: what the G step minimizes, one small piece per variant.
 
-Each objective is called as ``objective(D, real, fake, check) -> (L_G, dL_G/dfake)`` and leaves D's
-parameters and ``.grad`` as it found them; the trainer then runs ``G.backward(dL_G/dfake)``:
+Each objective is called as ``objective(D, real, fake, check, auxiliary) -> (L_G, dL_G/dfake)`` and
+leaves D's parameters and ``.grad`` as it found them; the trainer then runs ``G.backward(dL_G/dfake)``.
+``real`` and ``fake`` are D's inputs (images, or (images, labels) for a conditional D); dL_G/dfake is
+the gradient toward the fake *images*. ``auxiliary`` is the loss on D's extra heads (AC-GAN,
+InfoGAN; minigan/conditioning.py), or None.
 
 * :class:`AdversarialObjective`: L_G = loss.generator(D(G(z))), the usual step (here);
 * :class:`~minigan.feature_matching.FeatureMatching`: match the mean of D's features (Salimans et al. 2016);
@@ -9,20 +12,27 @@ parameters and ``.grad`` as it found them; the trainer then runs ``G.backward(dL
 """
 from __future__ import annotations
 
+from .discriminator_pass import images_of, split_heads, with_heads
 from .feature_matching import FeatureMatching
 from .unrolled import UnrolledObjective
 
 
 class AdversarialObjective:
-    """The usual generator step: L_G = loss.generator(D(G(z))), back through a frozen D."""
+    """The usual generator step: L_G = loss.generator(D(G(z))), back through a frozen D; plus, for a D
+    with extra heads, the auxiliary loss's fake term (AC-GAN: G's samples must show their class)."""
 
     def __init__(self, loss):
         self.loss = loss
 
-    def __call__(self, D, real, fake, check=lambda out: out):
-        g_loss, d_out = self.loss.generator(check(D.forward(fake)))
+    def __call__(self, D, real, fake, check=lambda out: out, auxiliary=None):
+        out, heads = split_heads(D.forward(fake))
+        g_loss, d_out = self.loss.generator(check(out))
+        d_heads = ()
+        if heads:
+            aux_value, d_heads = auxiliary.fake_term(heads)
+            g_loss += aux_value
         with D.frozen():
-            return g_loss, D.backward(d_out)                 # (L_G, dL_G/dfake)
+            return g_loss, images_of(D.backward(with_heads(d_out, d_heads)))   # (L_G, dL_G/dfake)
 
 
 def generator_objective(config, loss):

@@ -36,8 +36,15 @@ def image_grid(images, columns: int = 8):
     return grid
 
 
-def save_image_grid(images, path: str, title: str = ""):
-    grid = image_grid(images)
+def rows_caption(condition) -> str:
+    """What the rows of a conditional picture are."""
+    if condition.name == "infogan":
+        return "\nrow k: categorical code k"
+    return "\nrow k: class k asked for" if condition.classes else ""
+
+
+def save_image_grid(images, path: str, title: str = "", columns: int = 8):
+    grid = image_grid(images, columns)
     fig, ax = plt.subplots(figsize=(grid.shape[1] / 40, grid.shape[0] / 40 + (0.3 if title else 0)))
     ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.axis("off")
@@ -67,13 +74,15 @@ def save_toy_scatter(real, fake, modes, path: str, title: str = ""):
 def epoch_pictures(trainer, out: str):
     """The sample picture of the epoch just finished (G in eval mode, from the fixed noise), and the GIF."""
     from .backend import to_device
+    from .conditioning import codes_to
     from .data import toy
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)
     config = trainer.config
     G = trainer.sampling_generator                     # the averaged G when --ema is on
     was_training = G.training
     G.eval()
-    fake = to_numpy(G.predict(to_device(trainer.fixed_noise, config.device)))
+    codes = codes_to(trainer.fixed_codes, config.device)      # one row per class for a conditional run
+    fake = to_numpy(G.predict(trainer.condition.generator_input(to_device(trainer.fixed_noise, config.device), codes)))
     G.train(was_training)
     path = os.path.join(out, "samples", f"epoch_{trainer.epoch:03d}.png")
     title = f"{config.model} on {config.dataset}, epoch {trainer.epoch}, step {trainer.step}"
@@ -81,7 +90,7 @@ def epoch_pictures(trainer, out: str):
         modes = toy.ring_modes() if config.dataset == "ring" else toy.grid_modes()
         save_toy_scatter(trainer.real[:2000], fake, modes, path, title)
     else:
-        save_image_grid(fake, path, title)
+        save_image_grid(fake, path, title + rows_caption(trainer.condition), columns=trainer.picture_columns)
     save_gif(sorted(glob.glob(os.path.join(out, "samples", "epoch_*.png"))), os.path.join(out, "samples.gif"))
 
 
@@ -193,3 +202,27 @@ def penalty_picture(rows: list[dict], out: str):
     fig.tight_layout()
     atomic_savefig(fig, os.path.join(out, "penalty.png"), dpi=100)
     plt.close(fig)
+
+
+def save_traversals(G, noise_dim: int, out: str, device: str = "cpu", seed: int = 0, columns: int = 9) -> list[str]:
+    """InfoGAN's latent traversals, one picture per continuous code: row k has categorical code k, column j
+    the continuous code swept from −2 to 2 (the other at 0), one noise vector z for every cell, so
+    only the codes change along a row or a column. Writes traversal_c1.png, traversal_c2.png in ``out``."""
+    from .backend import to_device
+    from .conditioning import codes_to
+    from .infogan import CONTINUOUS, InfoGAN, traversal_codes
+    condition = InfoGAN()
+    z = numpy.random.default_rng(seed).standard_normal((1, noise_dim)).astype(numpy.float32)
+    paths = []
+    was_training = G.training
+    G.eval()
+    for which in range(CONTINUOUS):
+        codes = traversal_codes(which, columns)
+        noise = to_device(numpy.repeat(z, len(codes[0]), axis=0), device)
+        images = to_numpy(G.predict(condition.generator_input(noise, codes_to(codes, device))))
+        path = os.path.join(out, f"traversal_c{which + 1}.png")
+        save_image_grid(images, path, f"row k: categorical code k; columns: continuous code c{which + 1} from −2 to 2",
+                        columns=columns)
+        paths.append(path)
+    G.train(was_training)
+    return paths

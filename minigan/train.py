@@ -3,11 +3,16 @@
 One *step* takes one real batch and does one discriminator update; every ``n_critic``-th step also
 does one generator update (WGAN uses n_critic = 5). ``Trainer.train_step`` is the algorithm:
 
-    fake = G(z)
+    fake = G(z, codes)               codes: a label y (cGAN, AC-GAN), InfoGAN's (c, c′), or none
     D step:  L_D(D(real), D(fake))   backward into D only (G's cache stays for the G step)
+             + auxiliary loss        on D's extra heads (AC-GAN's classes, InfoGAN's Q)
              + each penalty          WGAN-GP, R1: add their gradients into D (minigan/lipschitz.py)
              optimizer step, then each constraint (WGAN: weight clipping)
-    G step:  L_G(D(fake))            backward through a frozen D into G
+    G step:  L_G(D(fake)) (+ aux)    backward through a frozen D into G
+
+What G and D read (z or (z, y); x or (x, y)) and the auxiliary loss come from the run's conditioning
+piece (minigan/conditioning.py), so the step reads the same for the plain GAN, the cGAN, AC-GAN
+and InfoGAN.
 
 Everything else here is bookkeeping a careful run needs: a JSONL log with one row per step
 (losses, mean D(x) and D(G(z)), every layer's gradient norm), a divergence guard, atomic
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy
 
-from . import checkpoint, lipschitz, losses, models, optim, run_folder
+from . import checkpoint, conditioning, lipschitz, losses, models, optim, run_folder
 from .backend import RNG, get_array_module, manual_seed, set_device, to_device, to_numpy
 from .data import batches
 from .discriminator_pass import discriminator_pass
@@ -95,6 +100,8 @@ class TrainConfig:
     unroll_lr: float = 0.002          # the look-ahead's gradient-descent learning rate η (minigan/unrolled.py)
     fresh_noise: bool = False         # the G step draws new z (Goodfellow et al.'s Algorithm 1) instead of
                                       # reusing the D step's batch
+    conditional: bool = False         # cGAN: G(z, y) and D(x, y) (Mirza & Osindero 2014); --loss acgan: AC-GAN
+    infogan: bool = False             # InfoGAN: a 10-way and two continuous codes, and a Q head (Chen et al. 2016)
     classes: list | None = None       # train on a subset of the digit classes
     data_path: str | None = None
     toy_samples: int = 50_000         # size of a toy dataset (one epoch)
@@ -145,6 +152,7 @@ class TrainConfig:
         if self.unroll and self.feature_matching:
             raise ValueError("minigan train: --unroll and --feature-matching are two different generator objectives; "
                              "choose one")
+        self._validate_conditioning()
         if not (isinstance(self.ema, (int, float)) and 0 <= self.ema < 1):
             bad("--ema (the averaging decay) in [0, 1)", self.ema, "")
         if not (isinstance(self.r1, (int, float)) and 0 <= self.r1 < math.inf):
@@ -185,25 +193,53 @@ class TrainConfig:
         return self
 
 
-def load_real_data(config: TrainConfig) -> numpy.ndarray:
-    """The training set as float32: images (N, 1, 28, 28) in [-1, 1], or toy points (N, 2)."""
+    def _validate_conditioning(self):
+        chosen = [flag for flag, on in (("--conditional", self.conditional), ("--loss acgan", self.loss == "acgan"),
+                                        ("--infogan", self.infogan)) if on]
+        if not chosen:
+            return
+        if len(chosen) > 1:
+            raise ValueError(f"minigan train: {' and '.join(chosen)} are different ways to condition a GAN; choose one")
+        if self.model == "toy" or self.dataset not in IMAGE_DATASETS:
+            raise ValueError(f"minigan train: {chosen[0]} needs an image set {list(IMAGE_DATASETS)} and --model mlp or "
+                             f"dcgan, got --model {self.model} --dataset {self.dataset}")
+        others = [flag for flag, on in (("--loss wgan-gp", self.loss == "wgan-gp"), ("--r1", self.r1),
+                                        ("--unroll", self.unroll), ("--feature-matching", self.feature_matching),
+                                        ("--pack", self.pack > 1), ("--minibatch-kernels", self.minibatch_kernels))
+                  if on]
+        if others:
+            raise ValueError(f"minigan train: {chosen[0]} does not combine with {', '.join(others)} yet: those pieces "
+                             "see D as a network with one input and one output")
+
+
+def load_real_data(config: TrainConfig):
+    """The training set as float32, images (N, 1, 28, 28) in [-1, 1] or toy points (N, 2), and its
+    labels (N,) int64 (None for the toy sets)."""
+    labels = None
     if config.dataset in IMAGE_DATASETS:
-        data = mnist_data.load(config.dataset, "train", path=config.data_path, classes=config.classes).images
+        dataset = mnist_data.load(config.dataset, "train", path=config.data_path, classes=config.classes)
+        data, labels = dataset.images, dataset.labels
     else:
         sampler = toy_data.ring if config.dataset == "ring" else toy_data.grid
         data = sampler(config.toy_samples, numpy.random.default_rng(config.seed + 1)).astype(numpy.float32)
     if config.batch_size > len(data):
         raise ValueError(f"minigan train: --batch-size {config.batch_size} is larger than the dataset "
                          f"({len(data)} examples)")
-    return data
+    return data, labels
 
 
 def layer_groups(prefix: str, module) -> dict:
-    """{"G.0 Dense(100→256)": [params]}: the parameters of each layer that has any."""
+    """{"G.0 Dense(100→256)": [params]}: the parameters of each layer that has any; the branches of a
+    Parallel or Fork (D's heads) each count as a layer ("D.6.1 Dense(256→10)")."""
     groups = {}
-    for i, layer in enumerate(module.layers):
+    for i, layer in enumerate(getattr(module, "layers", None) or module.branches):
         params = layer.parameters()
-        if params:
+        if hasattr(layer, "branches"):
+            for j, branch in enumerate(layer.branches):       # a branch may be a whole Sequential (D's body)
+                inner = layer_groups(f"{prefix}.{i}.{j}", branch) if hasattr(branch, "layers") else \
+                    ({f"{prefix}.{i}.{j} {branch!r}": branch.parameters()} if branch.parameters() else {})
+                groups.update(inner)
+        elif params:
             groups[f"{prefix}.{i} {layer!r}"] = params
     return groups
 
@@ -240,12 +276,13 @@ def _first_non_finite_layer(groups: dict):
 class Trainer:
     """Owns the networks, optimizers, data and random state of one run."""
 
-    def __init__(self, config: TrainConfig, real_data: numpy.ndarray | None = None):
+    def __init__(self, config: TrainConfig, real_data: numpy.ndarray | None = None, real_labels=None):
         self.config = config.validate()
         set_device(config.device)
         manual_seed(config.seed)                      # initial weights and Dropout seeds
         self.G, self.D = models.build_from_config(dataclasses.asdict(config))
-        self.noise_dim = models.NOISE_DIM[config.model]
+        self.condition = conditioning.from_config(dataclasses.asdict(config))   # plain, cGAN, AC-GAN, InfoGAN
+        self.noise_dim = models.noise_dim(dataclasses.asdict(config))
         self.loss = losses.get_gan_loss(config.loss)
         self.generator_objective = generator_objective(config, self.loss)   # adversarial, feature matching, unrolled
         if config.unroll:
@@ -257,13 +294,18 @@ class Trainer:
         self.averaging = WeightAverage(self.G_ema, config.ema) if config.ema else None
         self.opt_g = self._optimizer(self.G, config.lr_g)
         self.opt_d = self._optimizer(self.D, config.lr_d)
-        self.real = load_real_data(config) if real_data is None else real_data
+        self.real, self.labels = load_real_data(config) if real_data is None else (real_data, real_labels)
         if config.eval_every_epoch and config.dataset in IMAGE_DATASETS:
             from .classifier import load_classifier
             load_classifier(config.dataset)             # fail now, not after the first epoch
         self.noise_rng = numpy.random.default_rng(config.seed + 3)    # z for training steps
-        self.fixed_noise = numpy.random.default_rng(config.seed + 4).standard_normal(
-            (64 if config.model != "toy" else 1000, self.noise_dim)).astype(numpy.float32)
+        self.code_rng = numpy.random.default_rng(config.seed + 5)     # the fakes' labels or codes
+        # The pictures' fixed input: 64 samples, or one row of 10 per class for a conditional run.
+        picture_rng = numpy.random.default_rng(config.seed + 4)
+        self.picture_columns = 10 if self.condition.classes else 8
+        self.fixed_codes = self.condition.grid_codes(self.picture_columns, picture_rng)
+        n_pictures = len(self.fixed_codes[0]) if self.fixed_codes else (64 if config.model != "toy" else 1000)
+        self.fixed_noise = picture_rng.standard_normal((n_pictures, self.noise_dim)).astype(numpy.float32)
         self.step = 0                  # steps done (one real batch each)
         self.epoch = 0                 # epochs completed
         self.position = 0              # batches done in the current epoch
@@ -284,12 +326,19 @@ class Trainer:
         return len(self.real) // self.config.batch_size
 
     # ---- the algorithm -------------------------------------------------------------------------
-    def train_step(self, real, noise) -> dict:
-        """One D update on (real, G(noise)); a G update every n_critic steps. Returns the log row."""
+    def train_step(self, real, noise, labels=None) -> dict:
+        """One D update on (real, G(noise)); a G update every n_critic steps. Returns the log row.
+        ``labels``: the real batch's classes (N,) int64, which conditional variants need."""
         with numpy.errstate(over="ignore", invalid="ignore"):   # overflow is caught below, with a clearer message
-            return self._train_step(real, noise)
+            return self._train_step(real, noise, labels)
 
-    def _train_step(self, real, noise) -> dict:
+    def _fakes(self, noise, keep_cache: bool):
+        """G(z, codes) for new codes: (fake images, codes). G keeps its cache only for its own backward."""
+        codes = self.condition.draw(noise.shape[0], self.code_rng, self.config.device)
+        g_input = self.condition.generator_input(noise, codes)
+        return (self.G.forward(g_input) if keep_cache else self.G.predict(g_input)), codes
+
+    def _train_step(self, real, noise, labels) -> dict:
         xp = get_array_module(real)
         batch = real.shape[0]
         if not bool(xp.isfinite(real).all()):        # the NaN rule: data is checked once per step, here
@@ -298,12 +347,16 @@ class Trainer:
                              "training data is damaged (the weights are not to blame)")
         g_turn = (self.step + 1) % self.config.n_critic == 0
         reuse = g_turn and not self.config.fresh_noise                        # the G step reuses these fakes
-        fake = self.G.forward(noise) if reuse else self.G.predict(noise)      # G keeps its cache for its turn
+        fake, codes = self._fakes(noise, keep_cache=reuse)                    # G keeps its cache for its turn
+        real_in = self.condition.real_input(real, labels)                     # x, or (x, y) for the cGAN
+        aux = self.condition.auxiliary(labels, codes)                         # AC-GAN, InfoGAN: the heads' loss
 
         # Discriminator: L_D on real and fake (one pass, or two when D's samples interact).
         self.opt_d.zero_grad()
-        d_loss, out = discriminator_pass(self.D, self.loss, real, fake, 1.0 - self.config.label_smoothing,
-                                         check=self._finite)
+        d_loss, out = discriminator_pass(self.D, self.loss, real_in, self.condition.fake_input(fake, codes),
+                                         1.0 - self.config.label_smoothing, check=self._finite, auxiliary=aux)
+        # The heads' loss (class or information loss) is inside d_loss; the log shows it apart too.
+        d_aux = {f"d_{aux.name}": aux.values["real"] + aux.values["fake"]} if aux is not None else {}
         penalties = {}
         for term in self.penalties:                                           # WGAN-GP, R1: add into D's .grad
             penalties.update(term(self.D, real, fake))
@@ -317,9 +370,11 @@ class Trainer:
         if g_turn:
             # Generator: through D (frozen: its gradients stay untouched) into G.
             if self.config.fresh_noise:                                       # Algorithm 1 draws new z here
-                fake = self.G.forward(self.next_noise(batch))
+                fake, codes = self._fakes(self.next_noise(batch), keep_cache=True)
+                aux = self.condition.auxiliary(labels, codes)
             self.opt_g.zero_grad()
-            g_loss, d_fake_images = self.generator_objective(self.D, real, fake, check=self._finite)
+            g_loss, d_fake_images = self.generator_objective(self.D, real_in, self.condition.fake_input(fake, codes),
+                                                             check=self._finite, auxiliary=aux)
             self.G.backward(d_fake_images, input_grad=False)                   # the noise needs no gradient
             g_norms = gradient_norms(self.g_groups)
             _check_finite(self.step + 1, "G loss", {"G": g_loss})
@@ -327,7 +382,8 @@ class Trainer:
             self.opt_g.step()
             if self.averaging is not None:
                 self.averaging.update(self.G)
-            self.last_g = {"g_loss": g_loss, "grad_norms": g_norms}
+            self.last_g = {"g_loss": g_loss, "grad_norms": g_norms,
+                           **({f"g_{aux.name}": aux.values["fake"]} if aux is not None else {})}
 
         self.step += 1
         scores = to_numpy(out).astype(numpy.float64)
@@ -335,7 +391,7 @@ class Trainer:
             scores = 1 / (1 + numpy.exp(-scores))
         return {"step": self.step, "epoch": self.epoch + 1, "d_loss": d_loss, "g_loss": self.last_g["g_loss"],
                 "d_real": float(scores[:len(scores) // 2].mean()), "d_fake": float(scores[len(scores) // 2:].mean()),
-                **penalties,
+                **penalties, **d_aux, **{k: v for k, v in self.last_g.items() if k.startswith("g_") and k != "g_loss"},
                 "grad_norms": {**d_norms, **self.last_g["grad_norms"]}}
 
     def _finite(self, out):
@@ -350,10 +406,12 @@ class Trainer:
 
     # ---- data ----------------------------------------------------------------------------------
     def epoch_batches(self):
-        """The rest of the current epoch's batches, in an order fixed by (seed, epoch), so a resumed
-        run continues the same permutation at the same place."""
+        """The rest of the current epoch's (images, labels) batches (labels None for unlabeled data), in an
+        order fixed by (seed, epoch), so a resumed run continues the same permutation at the same place."""
         epoch_rng = numpy.random.default_rng((self.config.seed, self.epoch))
-        return itertools.islice(batches(self.real, self.config.batch_size, epoch_rng), self.position, None)
+        order = batches(numpy.arange(len(self.real)), self.config.batch_size, epoch_rng)
+        return ((self.real[i], None if self.labels is None else self.labels[i])
+                for i in itertools.islice(order, self.position, None))
 
     def next_noise(self, n: int):
         return to_device(self.noise_rng.standard_normal((n, self.noise_dim)).astype(numpy.float32), self.config.device)
@@ -366,17 +424,22 @@ class Trainer:
     def random_state(self) -> dict:
         # Dropout generators on the GPU (CuPy) cannot export their state: a GPU run resumes with
         # fresh masks from the seed, so only CPU runs resume bit for bit.
-        return {"noise": self.noise_rng.bit_generator.state,
+        return {"noise": self.noise_rng.bit_generator.state, "codes": self.code_rng.bit_generator.state,
                 "penalties": {t.name: t.rng.bit_generator.state for t in self.penalties if t.rng is not None},
                 "dropout": {name: m.rng.get_state() for name, m in self._dropouts()
                             if m.rng is not None and m.rng.device == "cpu"}}
 
     def _dropouts(self):
         from .nn import Dropout
+
+        def walk(prefix, module):               # every layer, nested ones too ("D.0.0.2": inside D's body)
+            for i, child in enumerate(module.children()):
+                yield f"{prefix}.{i}", child
+                yield from walk(f"{prefix}.{i}", child)
         for prefix, net in (("G", self.G), ("D", self.D)):
-            for i, m in enumerate(net.layers):
+            for name, m in walk(prefix, net):
                 if isinstance(m, Dropout):
-                    yield f"{prefix}.{i}", m
+                    yield name, m
 
     def save_checkpoint(self, path: str):
         """Write the checkpoint atomically; weights holding NaN/Inf stop the run instead (DivergenceError)."""
@@ -403,7 +466,7 @@ class Trainer:
         defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
         mismatches = [f"{key}={saved.get(key, defaults.get(key))!r}, this run asks for {key}={getattr(self.config, key)!r}"
                       for key in ("model", "width", "dataset", "loss", "optimizer", "spectral_norm", "dropout", "ema",
-                                  "pack", "minibatch_kernels")
+                                  "pack", "minibatch_kernels", "conditional", "infogan")
                       if saved.get(key, defaults.get(key)) != getattr(self.config, key)]
         if mismatches:
             raise checkpoint.CheckpointError(f"minigan: cannot resume from {path!r}: it was written with "
@@ -420,6 +483,8 @@ class Trainer:
         self.step, self.epoch, self.position = meta["step"], meta["epoch"], meta["position"]
         state = meta["random_state"]
         self.noise_rng.bit_generator.state = state["noise"]
+        if "codes" in state:                    # checkpoints from before conditioning drew no codes
+            self.code_rng.bit_generator.state = state["codes"]
         for term in self.penalties:
             if term.name in state.get("penalties", {}):
                 term.rng.bit_generator.state = state["penalties"][term.name]
@@ -475,10 +540,11 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
     started = time.perf_counter()
     with open(files["log"], "a") as log_file:
         while trainer.epoch < config.epochs and trainer.step < total_steps:
-            for real in trainer.epoch_batches():
+            for real, labels in trainer.epoch_batches():
                 if trainer.step >= total_steps:
                     break
-                row = trainer.train_step(to_device(real, config.device), trainer.next_noise(len(real)))
+                row = trainer.train_step(to_device(real, config.device), trainer.next_noise(len(real)),
+                                         None if labels is None else to_device(labels, config.device))
                 trainer.position += 1
                 try:
                     log_file.write(strict_json(row) + "\n")
@@ -505,6 +571,8 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
         bar.close()
     if pictures:
         plots.run_pictures(files["log"], config.out, config.dataset in TOY_DATASETS)
+        if trainer.condition.name == "infogan":     # what each code came to mean
+            plots.save_traversals(trainer.sampling_generator, trainer.noise_dim, config.out, config.device, config.seed)
     log(f"{trainer.step} steps in {time.perf_counter() - started:.1f} s; run folder: {config.out}")
     return trainer
 

@@ -80,7 +80,9 @@ class UnrolledObjective:
             raise ValueError(f"UnrolledObjective: expected a look-ahead learning rate lr > 0, got {lr!r}")
         self.loss, self.steps, self.lr, self.real_target = loss, steps, float(lr), real_target
 
-    def __call__(self, D, real, fake, check=lambda out: out):
+    def __call__(self, D, real, fake, check=lambda out: out, auxiliary=None):
+        if auxiliary is not None:
+            raise ValueError(f"{type(self).__name__}: not written for a discriminator with extra heads (AC-GAN, InfoGAN)")
         params = D.parameters()
         start = [p.data for p in params]               # θ⁰, put back at the end: D does not keep the look-ahead
         saved_grads = [p.grad.copy() for p in params]

@@ -123,7 +123,7 @@ def test_the_trainer_runs_saves_and_samples_on_the_gpu(tmp_path):
     config = TrainConfig(model="dcgan", width=0.125, dataset="mnist", device="gpu", batch_size=16, out=str(tmp_path))
     data = numpy.random.default_rng(0).uniform(-1, 1, (64, 1, 28, 28)).astype(numpy.float32)
     trainer = Trainer(config, real_data=data)
-    for batch in list(trainer.epoch_batches())[:3]:
+    for batch, _ in list(trainer.epoch_batches())[:3]:
         row = trainer.train_step(backend.to_device(batch, "gpu"), trainer.next_noise(16))
         assert numpy.isfinite(row["d_loss"]) and all(numpy.isfinite(v) for v in row["grad_norms"].values())
     trainer.save_checkpoint(str(tmp_path / "checkpoint.npz"))
@@ -132,3 +132,23 @@ def test_the_trainer_runs_saves_and_samples_on_the_gpu(tmp_path):
         json.dump({"dataset": "mnist"}, f)
     images = sample(str(tmp_path), 32, str(tmp_path / "s.npz"), device="gpu")
     assert images.shape == (32, 1, 28, 28)
+
+
+@pytest.mark.parametrize("fields", [dict(conditional=True), dict(loss="acgan"), dict(infogan=True)],
+                         ids=["cgan", "acgan", "infogan"])
+def test_conditional_steps_on_the_gpu_match_the_cpu(tmp_path, fields):
+    """The labels, one-hot rows and heads' losses of the conditional GANs, on CuPy: the same first step
+    as on the CPU (the codes are drawn on the host), within float32 tolerance."""
+    from minigan.train import Trainer, TrainConfig
+    data = numpy.random.default_rng(0).uniform(-1, 1, (32, 1, 28, 28)).astype(numpy.float32)
+    labels = numpy.arange(32) % 10
+    rows = {}
+    for device in ("cpu", "gpu"):
+        config = TrainConfig(model="mlp", width=0.25, dataset="mnist", device=device, batch_size=16,
+                             out=str(tmp_path / device), **fields)
+        trainer = Trainer(config, real_data=data, real_labels=labels)
+        batch, batch_labels = next(iter(trainer.epoch_batches()))
+        rows[device] = trainer.train_step(backend.to_device(batch, device), trainer.next_noise(16),
+                                          backend.to_device(batch_labels, device))
+    assert rows["gpu"]["d_loss"] == pytest.approx(rows["cpu"]["d_loss"], rel=1e-4)
+    assert rows["gpu"]["g_loss"] == pytest.approx(rows["cpu"]["g_loss"], rel=1e-4)

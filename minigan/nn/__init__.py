@@ -12,6 +12,7 @@ from .module import Module, Parameter, inference
 from .minibatch_discrimination import MinibatchDiscrimination, with_minibatch_discrimination
 from .pack import Pack, pack_discriminator
 from .planes import Planes
+from .projection import Projection
 from .reshape import Flatten, Reshape
 from .sequential import Sequential
 from .spectral_norm import SpectralNorm, spectral_norm_all
@@ -20,4 +21,4 @@ __all__ = ["Module", "Parameter", "inference", "Dense", "Conv2d", "ConvTranspose
            "BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Flatten", "Reshape",
            "Sequential", "SpectralNorm", "spectral_norm_all", "Pack", "pack_discriminator",
            "MinibatchDiscrimination", "with_minibatch_discrimination", "Concat", "Parallel", "Fork", "Identity",
-           "OneHot", "Embedding", "one_hot", "Planes"]
+           "OneHot", "Embedding", "one_hot", "Planes", "Projection"]

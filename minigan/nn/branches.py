@@ -4,7 +4,8 @@ Together with :class:`~minigan.nn.join.Concat` they build every network a condit
 out of ``Sequential``, with no graph library:
 
 * ``Parallel(f₁, …, f_k)``: (x₁, …, x_k) → (f₁(x₁), …, f_k(x_k)). One branch per input; the
-  backward hands each branch its own dy and returns (dx₁, …, dx_k).
+  backward hands each branch its own dy and returns (dx₁, …, dx_k). A dy of None (the next layer
+  has no gradient for a label it read) means nothing flows back along that branch.
 * ``Fork(h₁, …, h_k)``: x → (h₁(x), …, h_k(x)). Several heads read the same features (AC-GAN's class
   head, InfoGAN's Q head beside the real/fake logit). x reaches the loss along k paths, so by the
   multivariate chain rule its gradient is the **sum** dx = Σᵢ hᵢ.backward(dyᵢ).
@@ -21,7 +22,10 @@ from .module import Module
 
 
 class Identity(Module):
-    """x → x (any shape); dx = dy."""
+    """x → x (any shape, any dtype: it also passes labels through to a layer that reads them); dx = dy."""
+
+    def check_input(self, x):
+        pass
 
     def _forward(self, x):
         return x, None
@@ -70,8 +74,14 @@ class Parallel(Module):
     def _backward(self, dys, cache, input_grad=True, keep_for_double_backward=False):
         if keep_for_double_backward:
             raise ValueError(f"{self}.backward: no double backward is written for several inputs")
-        grads = tuple(branch.backward(dy, input_grad=input_grad) for branch, dy in zip(self.branches, dys))
-        return grads if input_grad else None
+        grads = []
+        for branch, dy in zip(self.branches, dys):
+            if dy is None:              # nothing flows back along this branch (it carried labels)
+                branch.clear_cache()
+                grads.append(None)
+            else:
+                grads.append(branch.backward(dy, input_grad=input_grad))
+        return tuple(grads) if input_grad else None
 
     def extra_repr(self):
         return ", ".join(repr(b) for b in self.branches)

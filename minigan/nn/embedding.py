@@ -39,22 +39,32 @@ def one_hot(labels, classes: int, dtype):
 
 
 class OneHot(Module):
-    """(N,) integer labels in [0, classes) → (N, classes) one-hot rows, in ``dtype`` (default: the
-    default float dtype, so that it joins float inputs). A label has no gradient: backward returns None."""
+    """(N,) integer labels in [0, classes) → (N, classes) rows ``scale``·e_y, in ``dtype`` (default: the
+    default float dtype, so that it joins float inputs). A label has no gradient: backward returns None.
 
-    def __init__(self, classes: int, dtype=None):
+    ``scale`` gives the label the weight of what it is joined to. A Dense layer's output variance at
+    initialization grows with the squared norm of its input, so a plain one-hot (norm 1) beside a
+    flattened image (784 pixels of ±1, norm 28) has almost no say; the conditional MLP discriminator
+    scales it by 28 (docs/conditional-gans.md#how-much-say-the-label-has measures it).
+    """
+
+    def __init__(self, classes: int, dtype=None, scale: float = 1.0):
         super().__init__()
         self.classes = check_positive_int("OneHot", classes, "classes")
         self.dtype = dtype
+        if not (isinstance(scale, (int, float)) and 0 < scale < float("inf")):
+            raise ValueError(f"OneHot: expected scale > 0, got {scale!r}")
+        self.scale = float(scale)
 
     def extra_repr(self):
-        return f"{self.classes}"
+        return f"{self.classes}" + (f", scale={self.scale:g}" if self.scale != 1 else "")
 
     def check_input(self, labels):
         check_labels(Site(self, "forward"), labels, self.classes)
 
     def _forward(self, labels):
-        return one_hot(labels, self.classes, self.dtype or get_default_dtype()), None
+        rows = one_hot(labels, self.classes, self.dtype or get_default_dtype())
+        return (rows * self.scale if self.scale != 1 else rows), None
 
     def _backward(self, dy, cache):
         return None             # labels are discrete: there is no dL/dy

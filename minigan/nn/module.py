@@ -442,7 +442,8 @@ def check_upstream(site, dy, y_shape):
             raise ValueError(f"{site}: forward returned {len(y_shape)} outputs, so dy must be a tuple of "
                              f"{len(y_shape)} gradients (one per output, in order), got {describe(dy)}")
         for k, (part, shape) in enumerate(zip(dy, y_shape)):
-            check_upstream(f"{site} (output {k})", part, shape)
+            if part is not None:     # None: no gradient for this output (a label passed on through it)
+                check_upstream(f"{site} (output {k})", part, shape)
         return
     check_float_array(site, dy, "the upstream gradient dy")
     if tuple(dy.shape) != y_shape:

@@ -34,6 +34,7 @@ from ..checks import check_positive_int
 from .conv import Conv2d
 from .dense import Dense
 from .module import Module, Parameter
+from .projection import Projection
 
 
 class SpectralNorm(Module):
@@ -138,19 +139,34 @@ class SpectralNorm(Module):
 
 
 def spectral_norm_all(module, n_power_iterations: int = 1):
-    """Wrap every Dense and Conv2d inside a Sequential (recursively) in :class:`SpectralNorm`, in place.
+    """Wrap every Dense and Conv2d inside a Sequential (recursively, branches and heads included) in
+    :class:`SpectralNorm`, in place.
 
     Miyato et al. normalize every layer of the discriminator, the last one included.
     """
     from .sequential import Sequential
     if not isinstance(module, Sequential):
         raise TypeError(f"spectral_norm_all: expected a Sequential, got {module!r}")
-    for i, layer in enumerate(module.layers):
-        if isinstance(layer, (Dense, Conv2d)):
-            module.layers[i] = SpectralNorm(layer, n_power_iterations)
-        elif isinstance(layer, Sequential):
-            spectral_norm_all(layer, n_power_iterations)
+    for m in module.modules():
+        if isinstance(m, Projection):
+            raise ValueError(f"spectral_norm_all: {m} has parameters (its class embedding) that no spectrally "
+                             "normalized version is written for; train the projection discriminator without "
+                             "--spectral-norm")
+    _wrap_each(module.layers, n_power_iterations)
     return module
+
+
+def _wrap_each(layers: list, n_power_iterations: int):
+    """Wrap the Dense and Conv2d layers of ``layers`` in place, and those inside Sequential, Parallel
+    and Fork (a conditional D's branches and heads)."""
+    from .sequential import Sequential
+    for i, layer in enumerate(layers):
+        if isinstance(layer, (Dense, Conv2d)):
+            layers[i] = SpectralNorm(layer, n_power_iterations)
+        elif isinstance(layer, Sequential):
+            _wrap_each(layer.layers, n_power_iterations)
+        elif hasattr(layer, "branches"):
+            _wrap_each(layer.branches, n_power_iterations)
 
 
 __all__ = ["SpectralNorm", "spectral_norm_all"]

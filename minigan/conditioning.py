@@ -1,0 +1,153 @@
+"""Choosing what to generate: how a GAN's networks are told *which* sample to make.
+
+One small piece per variant, chosen from the run's configuration by :func:`from_config`:
+
+============================ =============================== ======================================
+piece                        G's input                       D's input → outputs
+============================ =============================== ======================================
+:class:`Unconditional`       z                               x → logit
+:class:`ClassConditional`    (z, y)                          (x, y) → logit       cGAN, ``--conditional``
+:class:`~minigan.acgan.AuxiliaryClassifier`  (z, y)         x → (logit, class logits)  ``--loss acgan``
+:class:`~minigan.infogan.InfoGAN`  (z, c, c′)               x → (logit, Q(c|x), Q(c′|x)) ``--infogan``
+============================ =============================== ======================================
+
+y is a class label (N,) int64; c InfoGAN's categorical code, c′ its continuous codes. Networks with
+two inputs or several outputs are ordinary ``Sequential`` networks that begin with ``Parallel`` +
+``Concat`` or end with a ``Fork`` (minigan/nn/branches.py); :mod:`minigan.models` builds them from
+the piece's ``codes``, ``label_to_discriminator`` and ``heads``.
+
+A piece tells the trainer four things, and the training step reads the same for every variant
+(minigan/train.py):
+
+* ``draw(n, rng)``: the codes of n fakes (a tuple: (y,), (c, c′), or () for a plain GAN);
+* ``generator_input(z, codes)`` and ``real_input(x, y)`` / ``fake_input(x, codes)``: what G and D read;
+* ``auxiliary(y, codes)``: the loss on D's extra heads for this step (None: no heads), with a
+  ``real_term`` and a ``fake_term`` like a GAN loss; the generator minimizes the fake term too.
+
+Derivations and the choices behind each piece: docs/conditional-gans.md, docs/infogan.md.
+"""
+from __future__ import annotations
+
+import numpy
+
+from . import nn
+from .backend import to_device
+
+CLASSES = 10      # MNIST and Fashion-MNIST
+
+
+class Unconditional:
+    """The plain GAN: G(z), D(x). Nothing to choose."""
+
+    name = None
+    classes = 0                      # how many labels a sample can be asked for
+    label_to_discriminator = False   # whether D reads (x, y)
+    heads = ()                       # widths of D's extra outputs beside the logit
+
+    def __init__(self, allowed=None):
+        self.allowed = numpy.arange(self.classes) if allowed is None else numpy.asarray(allowed, dtype=numpy.int64)
+
+    def noise_dim(self, default: int) -> int:
+        return default
+
+    def code_inputs(self, noise_dim: int) -> tuple:
+        """(module, width) of each code G reads beside z (a label: a one-hot of 10); none here."""
+        return ()
+
+    # ---- training ------------------------------------------------------------------------------
+    def draw(self, n: int, rng, device: str = "cpu") -> tuple:
+        return ()
+
+    def generator_input(self, z, codes: tuple):
+        return (z, *codes) if codes else z
+
+    def real_input(self, images, labels):
+        return images
+
+    def fake_input(self, images, codes: tuple):
+        return images
+
+    def auxiliary(self, labels, codes: tuple):
+        return None
+
+    # ---- sampling ------------------------------------------------------------------------------
+    def sample_codes(self, n: int, rng, label: int | None = None) -> tuple:
+        """Host codes for ``n`` samples to look at: classes balanced (0, 1, …, 9, 0, 1, …) unless ``label``."""
+        if label is not None:
+            raise ValueError("minigan sample: --label asks for a class, but this run is unconditional (trained "
+                             "without --conditional, --loss acgan or --infogan); its generator takes noise only")
+        return ()
+
+    def sample_labels(self, codes: tuple):
+        """The label each sample was asked to show (cGAN, AC-GAN) or its categorical code (InfoGAN); None here."""
+        return None
+
+    def grid_codes(self, columns: int, rng) -> tuple:
+        """Host codes for a picture with one row per class, ``columns`` samples each; () here (no classes)."""
+        return ()
+
+
+class ClassConditional(Unconditional):
+    """cGAN (Mirza & Osindero 2014): G(z, y) and D(x, y). The label is one-hot and joined to z and to
+    D's input (the flattened image for the MLP, label planes beside the image for the DCGAN)."""
+
+    name = "conditional"
+    classes = CLASSES
+    label_to_discriminator = True
+    # How the networks read the label (minigan/models.py). The values are the measured choices of
+    # docs/conditional-gans.md; demos/conditional_ablation.py sets the alternatives and measures them.
+    generator_label_scale = 1.0               # G reads the plain one-hot beside z
+    mlp_discriminator_label_scale = 784 ** 0.5  # the mlp D reads it scaled to the image's norm (√784 = 28)
+    dcgan_discriminator = "projection"        # the dcgan D: "projection" (Miyato & Koyama) or "planes"
+
+    def code_inputs(self, noise_dim):
+        return ((nn.OneHot(CLASSES, scale=self.generator_label_scale), CLASSES),)
+
+    def check_label(self, label):
+        if label is None or label in set(self.allowed.tolist()):
+            return
+        if len(self.allowed) == self.classes:
+            raise ValueError(f"minigan sample: expected --label in [0, {self.classes}), got {label}")
+        raise ValueError(f"minigan sample: expected --label to be one of the classes this run was trained on "
+                         f"(--classes {' '.join(map(str, self.allowed.tolist()))}), got {label}")
+
+    def draw(self, n, rng, device="cpu"):
+        return (to_device(rng.choice(self.allowed, size=n).astype(numpy.int64), device),)   # y of each fake
+
+    def real_input(self, images, labels):
+        if labels is None:
+            raise ValueError(f"minigan train: the {self.name} GAN needs the real images' labels, got none")
+        return (images, labels)
+
+    def fake_input(self, images, codes):
+        return (images, codes[0])            # D judges "is this a real 7?" with the 7 it was asked for
+
+    def sample_codes(self, n, rng, label=None):
+        self.check_label(label)
+        labels = numpy.full(n, label) if label is not None else self.allowed[numpy.arange(n) % len(self.allowed)]
+        return (labels.astype(numpy.int64),)
+
+    def sample_labels(self, codes):
+        return codes[0]
+
+    def grid_codes(self, columns, rng):
+        return (numpy.repeat(self.allowed, columns).astype(numpy.int64),)
+
+
+def codes_to(codes: tuple, device: str) -> tuple:
+    """Host codes onto ``device`` (the generator's)."""
+    return tuple(to_device(c, device) for c in codes)
+
+
+def from_config(config: dict):
+    """The piece a run's configuration (config.json or ``asdict(TrainConfig)``) asks for."""
+    from .acgan import AuxiliaryClassifier
+    from .infogan import InfoGAN
+    allowed = config.get("classes")
+    if config.get("infogan"):
+        return InfoGAN()
+    if config.get("loss") == "acgan":
+        return AuxiliaryClassifier(allowed)
+    if config.get("conditional"):
+        return ClassConditional(allowed)
+    return Unconditional()
