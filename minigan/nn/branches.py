@@ -17,7 +17,7 @@ and "conditional ..." rows of ``minigan gradcheck``.
 """
 from __future__ import annotations
 
-from ..checks import Site, describe
+from ..checks import describe
 from .module import Module
 
 
@@ -37,27 +37,43 @@ class Identity(Module):
         return ddx, None
 
 
-def _check_modules(where, modules):
-    if not modules:
-        raise ValueError(f"{where}: expected at least one module")
-    for i, m in enumerate(modules):
-        if not isinstance(m, Module):
-            raise TypeError(f"{where}: expected layers (minigan.nn.Module), got {type(m).__name__} at position {i}")
-    return list(modules)
-
-
-class Parallel(Module):
-    """(x₁, …, x_k) → (f₁(x₁), …, f_k(x_k)): branch i sees input i only. Parameters: each branch's, in order."""
+class _Branches(Module):
+    """What Parallel and Fork share: a list of modules (``branches``) whose parameters, caches and
+    modes are theirs, and a forward that runs each one and leaves no half-filled caches if one fails."""
 
     is_container = True
     skips_input_grad = True
 
     def __init__(self, *branches: Module):
         super().__init__()
-        self.branches = _check_modules("Parallel", branches)
+        where = type(self).__name__
+        if not branches:
+            raise ValueError(f"{where}: expected at least one module")
+        for i, m in enumerate(branches):
+            if not isinstance(m, Module):
+                raise TypeError(f"{where}: expected layers (minigan.nn.Module), got {type(m).__name__} at position {i}")
+        self.branches = list(branches)
 
     def children(self):
         return self.branches
+
+    def _run_each(self, inputs):
+        try:
+            return tuple(branch.forward(x) for branch, x in zip(self.branches, inputs)), None
+        except Exception:
+            self.clear_cache()          # a failed forward leaves no half-filled caches behind
+            raise
+
+    def _refuse_double(self, keep_for_double_backward):
+        if keep_for_double_backward:
+            raise ValueError(f"{self}.backward: no double backward is written for {type(self).__name__} yet")
+
+    def extra_repr(self):
+        return ", ".join(repr(b) for b in self.branches)
+
+
+class Parallel(_Branches):
+    """(x₁, …, x_k) → (f₁(x₁), …, f_k(x_k)): branch i sees input i only. Parameters: each branch's, in order."""
 
     def check_input(self, xs):
         if not isinstance(xs, (tuple, list)) or len(xs) != len(self.branches):
@@ -65,15 +81,10 @@ class Parallel(Module):
                             f"{describe(xs)}" + (f" with {len(xs)} items" if isinstance(xs, (tuple, list)) else ""))
 
     def _forward(self, xs):
-        try:
-            return tuple(branch.forward(x) for branch, x in zip(self.branches, xs)), None
-        except Exception:
-            self.clear_cache()          # a failed forward leaves no half-filled caches behind
-            raise
+        return self._run_each(xs)
 
     def _backward(self, dys, cache, input_grad=True, keep_for_double_backward=False):
-        if keep_for_double_backward:
-            raise ValueError(f"{self}.backward: no double backward is written for several inputs")
+        self._refuse_double(keep_for_double_backward)
         grads = []
         for branch, dy in zip(self.branches, dys):
             if dy is None:              # nothing flows back along this branch (it carried labels)
@@ -83,46 +94,25 @@ class Parallel(Module):
                 grads.append(branch.backward(dy, input_grad=input_grad))
         return tuple(grads) if input_grad else None
 
-    def extra_repr(self):
-        return ", ".join(repr(b) for b in self.branches)
 
-
-class Fork(Module):
+class Fork(_Branches):
     """x → (h₁(x), …, h_k(x)): every head reads the same x. Parameters: each head's, in order.
 
     ``backward`` takes a tuple (dy₁, …, dy_k), one per head (zeros for a head the loss does not use),
     and returns dx = Σᵢ dL/dx along head i.
     """
 
-    is_container = True
-    skips_input_grad = True
-
-    def __init__(self, *heads: Module):
-        super().__init__()
-        self.branches = _check_modules("Fork", heads)
-
-    def children(self):
-        return self.branches
-
     def check_input(self, x):
         pass            # each head checks it
 
     def _forward(self, x):
-        try:
-            return tuple(head.forward(x) for head in self.branches), None
-        except Exception:
-            self.clear_cache()
-            raise
+        return self._run_each([x] * len(self.branches))
 
     def _backward(self, dys, cache, input_grad=True, keep_for_double_backward=False):
-        if keep_for_double_backward:
-            raise ValueError(f"{self}.backward: no double backward is written for several outputs")
+        self._refuse_double(keep_for_double_backward)
         dx = None
         for head, dy in zip(self.branches, dys):
             d = head.backward(dy, input_grad=input_grad)
             if input_grad:
                 dx = d if dx is None else dx + d        # x reaches the loss through every head: add
         return dx
-
-    def extra_repr(self):
-        return ", ".join(repr(b) for b in self.branches)

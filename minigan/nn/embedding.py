@@ -15,8 +15,9 @@ gradient is a *scatter-add*: row W[k] was used by every example with yₙ = k, s
 
 Two examples with the same label must both count, which a plain ``W.grad[y] += dy`` gets wrong (fancy
 assignment keeps one of the duplicates). ``numpy.add.at`` gets it right but is slow (an unbuffered
-loop); here it is one matrix product with the one-hot matrix, the same code on NumPy and CuPy, and
-``demos/embedding_scatter_add.py`` times it against ``add.at``.
+loop); here it is one matrix product with the one-hot matrix, the same code on NumPy and CuPy.
+``demos/embedding_scatter_add.py`` measures it 9 to 25 times faster than ``add.at`` with 10 classes
+(docs/metrics.md); it costs K·N·D, so with thousands of classes a sorted ``reduceat`` would win.
 Derivation: docs/backward/multi-input.md#embedding. Gradient check: the "Embedding" rows of
 ``minigan gradcheck``.
 """

@@ -37,6 +37,11 @@ product (the unrolled GAN backpropagates through D's updates with it). Layers wi
 they can with ``differentiates_parameter_gradients = True`` (Dense); :meth:`second_order_problem`
 names the first that cannot.
 
+**Several inputs and outputs.** ``x`` may be a tuple (a conditional network reads (z, y) or (x, y));
+``backward`` then returns a tuple of gradients, one per input, None for an integer label. ``y`` may
+be a tuple (D's heads, from a ``Fork``); ``backward`` then takes a tuple of gradients, one per output.
+See minigan/nn/branches.py and docs/backward/multi-input.md.
+
 **Frozen parameters.** The generator step backpropagates *through* D into G, but must not change
 D. ``with D.frozen(): dfake = D.backward(dlogits)`` computes the input gradient and leaves D's
 ``.grad`` untouched (it also skips the work of computing them). See docs/module-api.md.

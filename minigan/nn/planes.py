@@ -4,7 +4,7 @@
 
 A conditional DCGAN discriminator joins a one-hot label to the image this way: 10 label planes
 beside the image's channel, so the first convolution sees the label at every position
-(docs/conditional-gans.md#the-conditional-dcgan-discriminator-label-planes). Every input element is
+(the alternative to a projection: docs/conditional-gans.md#the-dcgan-discriminator-a-projection). Every input element is
 copied to H·W outputs, so its gradient is the sum of theirs:
 
     dx[n, c] = Σᵢⱼ dy[n, c, i, j]
