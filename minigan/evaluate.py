@@ -112,9 +112,14 @@ def evaluate_run(run: str, n: int = 10000, seed: int = 0, raw_weights: bool = Fa
     from .checkpoint import read_meta
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "samples.npz")
-        sample(run, n, path, seed=seed, raw_weights=raw_weights)
-        # The checkpoint's own record decides (config.json is a copy a person may have edited).
-        return evaluate_samples(path, read_meta(os.path.join(run, "checkpoint.npz"))["config"]["dataset"])
+        generated = sample(run, n, path, seed=seed, raw_weights=raw_weights)   # floats, before rounding to uint8
+        with numpy.load(path) as f:
+            labels = f["labels"] if "labels" in f.files else None              # what each sample was asked to show
+    # The checkpoint's own record decides (config.json is a copy a person may have edited).
+    config = read_meta(os.path.join(run, "checkpoint.npz"))["config"]
+    if config["dataset"] in TOY_STD:
+        return evaluate_points(generated, config["dataset"])
+    return evaluate_images(generated, config["dataset"], labels=labels, labels_are_codes=bool(config.get("infogan")))
 
 
 def evaluate_samples(path: str, dataset: str | None = None) -> dict:
