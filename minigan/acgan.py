@@ -28,13 +28,14 @@ class ClassLoss:
         self.values = {}                      # the last value of each term, for the log
 
     def real_term(self, heads):
-        value, grad = softmax_cross_entropy(heads[0], self.real_labels)
-        self.values["real"] = value
-        return value, (grad,)
+        return self._term("real", heads[0], self.real_labels)
 
     def fake_term(self, heads):
-        value, grad = softmax_cross_entropy(heads[0], self.fake_labels)
-        self.values["fake"] = value
+        return self._term("fake", heads[0], self.fake_labels)
+
+    def _term(self, which, class_logits, labels):
+        value, grad = softmax_cross_entropy(class_logits, labels)
+        self.values[which] = value
         return value, (grad,)
 
 

@@ -41,6 +41,8 @@ class Unconditional:
 
     name = None
     classes = 0                      # how many labels a sample can be asked for
+    label_noun = ""                  # what a label names, in messages
+    picture_rows = ""                # what the rows of a picture from grid_codes are, in its caption
     label_to_discriminator = False   # whether D reads (x, y)
     heads = ()                       # widths of D's extra outputs beside the logit
 
@@ -71,28 +73,57 @@ class Unconditional:
         return None
 
     # ---- sampling ------------------------------------------------------------------------------
-    def sample_codes(self, n: int, rng, label: int | None = None) -> tuple:
-        """Host codes for ``n`` samples to look at: classes balanced (0, 1, …, 9, 0, 1, …) unless ``label``."""
-        if label is not None:
+    def check_label(self, label):
+        """Refuse a ``--label`` this run cannot draw: any label on an unconditional run, or one outside its classes."""
+        if label is None:
+            return
+        if not self.classes:
             raise ValueError("minigan sample: --label asks for a class, but this run is unconditional (trained "
                              "without --conditional, --loss acgan or --infogan); its generator takes noise only")
+        if label in set(self.allowed.tolist()):
+            return
+        if len(self.allowed) == self.classes:
+            raise ValueError(f"minigan sample: expected --label (a {self.label_noun}) in [0, {self.classes}), got {label}")
+        raise ValueError(f"minigan sample: expected --label to be one of the classes this run was trained on "
+                         f"(--classes {' '.join(map(str, self.allowed.tolist()))}), got {label}")
+
+    def requested(self, n: int, label: int | None = None):
+        """The labels (or categorical codes) of ``n`` samples: all ``label``, or the classes in turn (0, 1, …, 9, 0, …)."""
+        self.check_label(label)
+        labels = numpy.full(n, label) if label is not None else self.allowed[numpy.arange(n) % len(self.allowed)]
+        return labels.astype(numpy.int64)
+
+    def sample_codes(self, n: int, rng, label: int | None = None) -> tuple:
+        """Host codes for ``n`` samples to look at: classes balanced unless ``label``; () here."""
+        self.check_label(label)
         return ()
 
-    def sample_labels(self, codes: tuple):
-        """The label each sample was asked to show (cGAN, AC-GAN) or its categorical code (InfoGAN); None here."""
-        return None
+    def sample_arrays(self, codes: tuple) -> dict:
+        """What ``minigan sample`` writes beside the images about the codes: ``labels`` (and InfoGAN's
+        ``continuous``); nothing here."""
+        return {}
 
     def grid_codes(self, columns: int, rng) -> tuple:
         """Host codes for a picture with one row per class, ``columns`` samples each; () here (no classes)."""
         return ()
 
+    def picture_caption(self) -> str:
+        """What the rows of a picture from ``grid_codes`` are."""
+        return f"\n{self.picture_rows}" if self.picture_rows else ""
+
+    def end_of_run_pictures(self, G, noise_dim: int, out: str, device: str, seed: int) -> list:
+        """Pictures only this variant draws when training ends (InfoGAN's traversals); none here."""
+        return []
+
 
 class ClassConditional(Unconditional):
-    """cGAN (Mirza & Osindero 2014): G(z, y) and D(x, y). The label is one-hot and joined to z and to
-    D's input (the flattened image for the MLP, label planes beside the image for the DCGAN)."""
+    """cGAN (Mirza & Osindero 2014): G(z, y) and D(x, y). G reads the one-hot label joined to z; the mlp D
+    reads it joined to the flattened image, the dcgan D through a projection (minigan/models.py)."""
 
     name = "conditional"
     classes = CLASSES
+    label_noun = "class"
+    picture_rows = "row k: class k asked for"
     label_to_discriminator = True
     # How the networks read the label (minigan/models.py). The values are the measured choices of
     # docs/conditional-gans.md; demos/conditional_ablation.py sets the alternatives and measures them.
@@ -102,14 +133,6 @@ class ClassConditional(Unconditional):
 
     def code_inputs(self, noise_dim):
         return ((nn.OneHot(CLASSES, scale=self.generator_label_scale), CLASSES),)
-
-    def check_label(self, label):
-        if label is None or label in set(self.allowed.tolist()):
-            return
-        if len(self.allowed) == self.classes:
-            raise ValueError(f"minigan sample: expected --label in [0, {self.classes}), got {label}")
-        raise ValueError(f"minigan sample: expected --label to be one of the classes this run was trained on "
-                         f"(--classes {' '.join(map(str, self.allowed.tolist()))}), got {label}")
 
     def draw(self, n, rng, device="cpu"):
         return (to_device(rng.choice(self.allowed, size=n).astype(numpy.int64), device),)   # y of each fake
@@ -123,12 +146,10 @@ class ClassConditional(Unconditional):
         return (images, codes[0])            # D judges "is this a real 7?" with the 7 it was asked for
 
     def sample_codes(self, n, rng, label=None):
-        self.check_label(label)
-        labels = numpy.full(n, label) if label is not None else self.allowed[numpy.arange(n) % len(self.allowed)]
-        return (labels.astype(numpy.int64),)
+        return (self.requested(n, label),)
 
-    def sample_labels(self, codes):
-        return codes[0]
+    def sample_arrays(self, codes):
+        return {"labels": codes[0]}
 
     def grid_codes(self, columns, rng):
         return (numpy.repeat(self.allowed, columns).astype(numpy.int64),)

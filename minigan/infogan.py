@@ -64,6 +64,8 @@ class InfoGAN(Unconditional):
 
     name = "infogan"
     classes = CLASSES                  # values of the categorical code
+    label_noun = "categorical code"
+    picture_rows = "row k: categorical code k"
     heads = (CLASSES, CONTINUOUS)
     code_scale = 1.0                   # the one-hot code as it is (demos/conditional_ablation.py tries √62)
 
@@ -85,23 +87,19 @@ class InfoGAN(Unconditional):
     def auxiliary(self, labels, codes):
         return InformationLoss(codes)
 
-    def check_label(self, label):
-        if label is not None and not 0 <= label < CLASSES:
-            raise ValueError(f"minigan sample: expected --label (the InfoGAN run's categorical code) in [0, {CLASSES}), "
-                             f"got {label}")
-
     def sample_codes(self, n, rng, label=None):
-        self.check_label(label)
-        categorical = numpy.full(n, label) if label is not None else numpy.arange(n) % CLASSES
-        continuous = rng.uniform(-1.0, 1.0, size=(n, CONTINUOUS)).astype(get_default_dtype())
-        return categorical.astype(numpy.int64), continuous
+        return self.requested(n, label), rng.uniform(-1.0, 1.0, size=(n, CONTINUOUS)).astype(get_default_dtype())
 
-    def sample_labels(self, codes):
-        return codes[0]
+    def sample_arrays(self, codes):
+        return {"labels": codes[0], "continuous": codes[1]}   # a code, not a class: eval matches codes to classes
 
     def grid_codes(self, columns, rng):
-        categorical = numpy.repeat(numpy.arange(CLASSES), columns).astype(numpy.int64)
+        categorical = numpy.repeat(self.allowed, columns).astype(numpy.int64)
         return categorical, rng.uniform(-1.0, 1.0, size=(len(categorical), CONTINUOUS)).astype(get_default_dtype())
+
+    def end_of_run_pictures(self, G, noise_dim, out, device, seed):
+        from .plots import save_traversals
+        return save_traversals(G, self, noise_dim, out, device, seed)    # what each code came to mean
 
 
 def traversal_codes(which: int, columns: int = 9, low: float = -2.0, high: float = 2.0):

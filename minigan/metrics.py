@@ -100,7 +100,7 @@ def kl_to_uniform(histogram, eps: float = 1e-12) -> float:
     return float((q * numpy.log(q * len(q) + eps)).sum())
 
 
-# ---- 2-D toy mixtures --------------------------------------------------------------------------
+# ---- conditional runs: does a sample show the class (or code) it was asked for? ------------------
 def label_accuracy(probabilities, labels) -> float:
     """Share of samples the classifier puts in the class they were asked for ("does a requested 7 look
     like a 7?"): mean over n of [argmax_k p[n, k] = labels[n]]."""
@@ -114,9 +114,8 @@ def label_accuracy(probabilities, labels) -> float:
 
 def confusion(codes, predicted, n_codes: int = 10, n_classes: int = 10) -> numpy.ndarray:
     """counts[k, j]: samples with code (or requested label) k that the classifier calls class j."""
-    counts = numpy.zeros((n_codes, n_classes), dtype=numpy.int64)
-    numpy.add.at(counts, (numpy.asarray(codes), numpy.asarray(predicted)), 1)   # once per evaluation: not a hot path
-    return counts
+    pairs = numpy.asarray(codes) * n_classes + numpy.asarray(predicted)          # (k, j) → one index k·C + j
+    return numpy.bincount(pairs, minlength=n_codes * n_classes).reshape(n_codes, n_classes)
 
 
 def best_matching(counts) -> tuple[float, list[int]]:
@@ -149,6 +148,7 @@ def best_matching(counts) -> tuple[float, list[int]]:
     return (score / total if total else 0.0), matching
 
 
+# ---- 2-D toy mixtures --------------------------------------------------------------------------
 def toy_metrics(points, modes, std: float) -> dict:
     """Modes captured, % high-quality samples and reverse KL for 2-D samples (VEEGAN / PacGAN).
 

@@ -8,8 +8,8 @@ one logit per image (N, 1). ``width`` multiplies every hidden width (channel cou
 
 * G's input: the codes (a label y, or InfoGAN's c and c′) are joined to z,
   ``Parallel(Identity(), OneHot(10), ...)`` then ``Concat()``, and G's first layer grows to match;
-* D's input (cGAN): the one-hot label is joined to the flattened image (mlp), or stands beside the
-  image as 10 constant planes (dcgan);
+* D's input (cGAN): the one-hot label is joined to the flattened image (mlp), or enters D's last
+  layer through a projection, φ(x)·w + b + ⟨E[y], φ(x)⟩ (dcgan);
 * D's output (AC-GAN, InfoGAN): the last layer becomes ``Fork(logit, class head, ...)``, heads on one body.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _generator_input(condition, noise_dim: int):
 
 
 def _output(condition, features: int):
-    """D's last layer: one logit, or (cAC-GAN, InfoGAN) a Fork of the logit and the extra heads."""
+    """D's last layer: one logit, or (AC-GAN, InfoGAN) a Fork of the logit and the extra heads."""
     logit = nn.Dense(features, 1)
     if not condition.heads:
         return logit

@@ -36,13 +36,6 @@ def image_grid(images, columns: int = 8):
     return grid
 
 
-def rows_caption(condition) -> str:
-    """What the rows of a conditional picture are."""
-    if condition.name == "infogan":
-        return "\nrow k: categorical code k"
-    return "\nrow k: class k asked for" if condition.classes else ""
-
-
 def save_image_grid(images, path: str, title: str = "", columns: int = 8):
     grid = image_grid(images, columns)
     fig, ax = plt.subplots(figsize=(grid.shape[1] / 40, grid.shape[0] / 40 + (0.3 if title else 0)))
@@ -90,7 +83,7 @@ def epoch_pictures(trainer, out: str):
         modes = toy.ring_modes() if config.dataset == "ring" else toy.grid_modes()
         save_toy_scatter(trainer.real[:2000], fake, modes, path, title)
     else:
-        save_image_grid(fake, path, title + rows_caption(trainer.condition), columns=trainer.picture_columns)
+        save_image_grid(fake, path, title + trainer.condition.picture_caption(), columns=trainer.picture_columns)
     save_gif(sorted(glob.glob(os.path.join(out, "samples", "epoch_*.png"))), os.path.join(out, "samples.gif"))
 
 
@@ -204,14 +197,14 @@ def penalty_picture(rows: list[dict], out: str):
     plt.close(fig)
 
 
-def save_traversals(G, noise_dim: int, out: str, device: str = "cpu", seed: int = 0, columns: int = 9) -> list[str]:
+def save_traversals(G, condition, noise_dim: int, out: str, device: str = "cpu", seed: int = 0,
+                    columns: int = 9) -> list[str]:
     """InfoGAN's latent traversals, one picture per continuous code: row k has categorical code k, column j
     the continuous code swept from −2 to 2 (the other at 0), one noise vector z for every cell, so
     only the codes change along a row or a column. Writes traversal_c1.png, traversal_c2.png in ``out``."""
     from .backend import to_device
     from .conditioning import codes_to
-    from .infogan import CONTINUOUS, InfoGAN, traversal_codes
-    condition = InfoGAN()
+    from .infogan import CONTINUOUS, traversal_codes
     z = numpy.random.default_rng(seed).standard_normal((1, noise_dim)).astype(numpy.float32)
     paths = []
     was_training = G.training

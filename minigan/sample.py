@@ -74,10 +74,7 @@ def sample(run: str, n: int, out: str, grid: str | None = None, seed: int = 0, d
     generated = generate(G, n, models.noise_dim(config), rng, device, batch_size, codes, condition)
     toy = config["model"] == "toy"
     arrays = {"points": generated.astype(numpy.float64)} if toy else {"images": to_uint8(generated)[:, 0]}
-    if condition.classes:
-        arrays["labels"] = numpy.asarray(condition.sample_labels(codes), dtype=numpy.int64)
-    if condition.name == "infogan":
-        arrays["continuous"] = numpy.asarray(codes[1], dtype=numpy.float32)
+    arrays.update(condition.sample_arrays(codes))      # labels (and InfoGAN's continuous codes)
     arrays["config"] = numpy.array(json.dumps(config))
     with atomic_path(out) as tmp:
         with open(tmp, "wb") as f:
@@ -96,7 +93,7 @@ def sample(run: str, n: int, out: str, grid: str | None = None, seed: int = 0, d
             grid_codes = condition.grid_codes(10, grid_rng)
             pictures = generate(G, len(grid_codes[0]), models.noise_dim(config), grid_rng, device, batch_size,
                                 grid_codes, condition)
-            plots.save_image_grid(pictures, grid, f"samples from {run}" + plots.rows_caption(condition), columns=10)
+            plots.save_image_grid(pictures, grid, f"samples from {run}" + condition.picture_caption(), columns=10)
         else:
             asked = f" (label {label})" if label is not None else ""
             plots.save_image_grid(generated[:64], grid, f"64 of {n} samples from {run}{asked}")

@@ -229,18 +229,15 @@ def load_real_data(config: TrainConfig):
 
 
 def layer_groups(prefix: str, module) -> dict:
-    """{"G.0 Dense(100→256)": [params]}: the parameters of each layer that has any; the branches of a
-    Parallel or Fork (D's heads) each count as a layer ("D.6.1 Dense(256→10)")."""
+    """{"G.0 Dense(100→256)": [params]}: the parameters of each layer that has any. Containers (a
+    Parallel, a Fork of D's heads, a Sequential inside them) are opened: each layer inside counts
+    apart ("D.5.1 Dense(256→10)", the class head)."""
     groups = {}
-    for i, layer in enumerate(getattr(module, "layers", None) or module.branches):
-        params = layer.parameters()
-        if hasattr(layer, "branches"):
-            for j, branch in enumerate(layer.branches):       # a branch may be a whole Sequential (D's body)
-                inner = layer_groups(f"{prefix}.{i}.{j}", branch) if hasattr(branch, "layers") else \
-                    ({f"{prefix}.{i}.{j} {branch!r}": branch.parameters()} if branch.parameters() else {})
-                groups.update(inner)
-        elif params:
-            groups[f"{prefix}.{i} {layer!r}"] = params
+    for i, layer in enumerate(module.children()):
+        if layer.is_container:
+            groups.update(layer_groups(f"{prefix}.{i}", layer))
+        elif layer.parameters():
+            groups[f"{prefix}.{i} {layer!r}"] = layer.parameters()
     return groups
 
 
@@ -311,7 +308,7 @@ class Trainer:
         self.position = 0              # batches done in the current epoch
         self.g_groups = layer_groups("G", self.G)
         self.d_groups = layer_groups("D", self.D)
-        self.last_g = {"g_loss": None, "grad_norms": {}}     # None: no generator update yet
+        self.last_g = {"g_loss": None, "grad_norms": {}, "aux": {}}     # None: no generator update yet
 
     def _optimizer(self, module, lr):
         c = self.config
@@ -383,7 +380,7 @@ class Trainer:
             if self.averaging is not None:
                 self.averaging.update(self.G)
             self.last_g = {"g_loss": g_loss, "grad_norms": g_norms,
-                           **({f"g_{aux.name}": aux.values["fake"]} if aux is not None else {})}
+                           "aux": {f"g_{aux.name}": aux.values["fake"]} if aux is not None else {}}
 
         self.step += 1
         scores = to_numpy(out).astype(numpy.float64)
@@ -391,7 +388,7 @@ class Trainer:
             scores = 1 / (1 + numpy.exp(-scores))
         return {"step": self.step, "epoch": self.epoch + 1, "d_loss": d_loss, "g_loss": self.last_g["g_loss"],
                 "d_real": float(scores[:len(scores) // 2].mean()), "d_fake": float(scores[len(scores) // 2:].mean()),
-                **penalties, **d_aux, **{k: v for k, v in self.last_g.items() if k.startswith("g_") and k != "g_loss"},
+                **penalties, **d_aux, **self.last_g["aux"],
                 "grad_norms": {**d_norms, **self.last_g["grad_norms"]}}
 
     def _finite(self, out):
@@ -431,13 +428,8 @@ class Trainer:
 
     def _dropouts(self):
         from .nn import Dropout
-
-        def walk(prefix, module):               # every layer, nested ones too ("D.0.0.2": inside D's body)
-            for i, child in enumerate(module.children()):
-                yield f"{prefix}.{i}", child
-                yield from walk(f"{prefix}.{i}", child)
         for prefix, net in (("G", self.G), ("D", self.D)):
-            for name, m in walk(prefix, net):
+            for name, m in net.named_modules(prefix):        # nested ones too ("D.0.0.2": inside D's body)
                 if isinstance(m, Dropout):
                     yield name, m
 
@@ -571,8 +563,8 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
         bar.close()
     if pictures:
         plots.run_pictures(files["log"], config.out, config.dataset in TOY_DATASETS)
-        if trainer.condition.name == "infogan":     # what each code came to mean
-            plots.save_traversals(trainer.sampling_generator, trainer.noise_dim, config.out, config.device, config.seed)
+        trainer.condition.end_of_run_pictures(trainer.sampling_generator, trainer.noise_dim, config.out, config.device,
+                                              config.seed)
     log(f"{trainer.step} steps in {time.perf_counter() - started:.1f} s; run folder: {config.out}")
     return trainer
 

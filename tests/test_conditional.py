@@ -245,7 +245,7 @@ def test_label_on_an_unconditional_run_is_a_clear_error(tmp_path, capsys, args, 
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("label,message", [("10", "expected --label in [0, 10), got 10"), ("-1", "got -1")])
+@pytest.mark.parametrize("label,message", [("10", "expected --label (a class) in [0, 10), got 10"), ("-1", "got -1")])
 def test_a_label_outside_the_classes_is_a_clear_error(tmp_path, capsys, label, message):
     out = tmp_path / "cgan"
     train(_config(out, conditional=True, max_steps=2), progress=False, pictures=False, log=lambda *a: None)

@@ -328,6 +328,12 @@ class Module:
         for child in self.children():
             yield from child.modules()
 
+    def named_modules(self, prefix: str):
+        """(dotted name, module) for every module inside this one, depth first: ("D.0", ...), ("D.0.0", ...)."""
+        for i, child in enumerate(self.children()):
+            yield f"{prefix}.{i}", child
+            yield from child.named_modules(f"{prefix}.{i}")
+
     def own_parameters(self) -> list[Parameter]:
         """This layer's own parameters, in the order the layer created them."""
         return [v for v in vars(self).values() if isinstance(v, Parameter)]

@@ -157,16 +157,14 @@ def spectral_norm_all(module, n_power_iterations: int = 1):
 
 
 def _wrap_each(layers: list, n_power_iterations: int):
-    """Wrap the Dense and Conv2d layers of ``layers`` in place, and those inside Sequential, Parallel
-    and Fork (a conditional D's branches and heads)."""
-    from .sequential import Sequential
+    """Wrap the Dense and Conv2d layers of ``layers`` in place, and those inside containers (Sequential,
+    and Parallel and Fork: a conditional D's branches and heads). A container's ``children()`` is its
+    own list of layers, so replacing an item there replaces the layer."""
     for i, layer in enumerate(layers):
         if isinstance(layer, (Dense, Conv2d)):
             layers[i] = SpectralNorm(layer, n_power_iterations)
-        elif isinstance(layer, Sequential):
-            _wrap_each(layer.layers, n_power_iterations)
-        elif hasattr(layer, "branches"):
-            _wrap_each(layer.branches, n_power_iterations)
+        elif layer.is_container:
+            _wrap_each(layer.children(), n_power_iterations)
 
 
 __all__ = ["SpectralNorm", "spectral_norm_all"]
