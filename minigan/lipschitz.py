@@ -10,8 +10,9 @@ gradients are tame. minigan has four ways, each a small piece with its math else
 | :class:`R1Term` (``--r1 GAMMA``) | (γ/2)·mean ‖∂D(x)/∂x‖² at the real data | minigan/penalties.py |
 | spectral normalization (``--spectral-norm``) | every layer of D divides its weight by σ(W) | minigan/nn/spectral_norm.py |
 
-The trainer's discriminator step calls each *penalty* after the loss's own backward (it adds its
-gradient into D's ``.grad`` and returns what to log) and each *constraint* after the optimizer's
+The trainer's discriminator step calls each *penalty* after the loss's own backward, as
+``term(D, real, fake, labels)`` (it adds its gradient into D's ``.grad`` and returns what to log; the
+labels are for terms that need them, such as the cGAN's mismatched pairs, minigan/mismatch.py) and each *constraint* after the optimizer's
 step. Spectral normalization changes the network itself, so it is applied when D is built.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ class GradientPenaltyTerm:
         self.weight = weight
         self.rng = numpy.random.default_rng(seed)      # the α's; its state goes into checkpoints
 
-    def __call__(self, D, real, fake) -> dict:
+    def __call__(self, D, real, fake, labels=None) -> dict:
         x_hat = penalties.interpolate(real, fake, self.rng)
         value, norms, _ = penalties._gradient_penalty(D, x_hat, self.weight)
         return {"penalty": value, "input_grad_norm": float(norms.mean())}
@@ -48,7 +49,7 @@ class R1Term:
         self.gamma = gamma
         self.rng = None
 
-    def __call__(self, D, real, fake) -> dict:
+    def __call__(self, D, real, fake, labels=None) -> dict:
         value, norms, _ = penalties._r1_penalty(D, real, self.gamma)
         return {"penalty": value, "input_grad_norm": float(norms.mean())}
 

@@ -284,8 +284,10 @@ class Trainer:
         self.generator_objective = generator_objective(config, self.loss)   # adversarial, feature matching, unrolled
         if config.unroll:
             check_unrollable(self.D)                    # before the first step, naming the layer that cannot
-        self.penalties, self.constraints = lipschitz.pieces_for(config)
-        lipschitz.check_critic(self.D, self.penalties)
+        penalties, self.constraints = lipschitz.pieces_for(config)
+        lipschitz.check_critic(self.D, penalties)
+        # What D's step adds after its loss, each into D's .grad: penalties (WGAN-GP, R1).
+        self.d_terms = penalties
         # Weight averaging: a copy of G that follows it (minigan/ema.py); never trained, always in eval mode.
         self.G_ema = copy.deepcopy(self.G).eval() if config.ema else None
         self.averaging = WeightAverage(self.G_ema, config.ema) if config.ema else None
@@ -354,11 +356,11 @@ class Trainer:
                                          1.0 - self.config.label_smoothing, check=self._finite, auxiliary=aux)
         # The heads' loss (class or information loss) is inside d_loss; the log shows it apart too.
         d_aux = {f"d_{aux.name}": aux.values["real"] + aux.values["fake"]} if aux is not None else {}
-        penalties = {}
-        for term in self.penalties:                                           # WGAN-GP, R1: add into D's .grad
-            penalties.update(term(self.D, real, fake))
+        extras = {}
+        for term in self.d_terms:                                             # WGAN-GP, R1: add into D's .grad
+            extras.update(term(self.D, real, fake, labels))
         d_norms = gradient_norms(self.d_groups)
-        _check_finite(self.step + 1, "D loss", {"D": d_loss, **penalties})
+        _check_finite(self.step + 1, "D loss", {"D": d_loss, **extras})
         _check_finite(self.step + 1, "gradient", d_norms)
         self.opt_d.step()
         for constrain in self.constraints:                                    # WGAN: clip the weights
@@ -388,7 +390,7 @@ class Trainer:
             scores = 1 / (1 + numpy.exp(-scores))
         return {"step": self.step, "epoch": self.epoch + 1, "d_loss": d_loss, "g_loss": self.last_g["g_loss"],
                 "d_real": float(scores[:len(scores) // 2].mean()), "d_fake": float(scores[len(scores) // 2:].mean()),
-                **penalties, **d_aux, **self.last_g["aux"],
+                **extras, **d_aux, **self.last_g["aux"],
                 "grad_norms": {**d_norms, **self.last_g["grad_norms"]}}
 
     def _finite(self, out):
@@ -422,7 +424,7 @@ class Trainer:
         # Dropout generators on the GPU (CuPy) cannot export their state: a GPU run resumes with
         # fresh masks from the seed, so only CPU runs resume bit for bit.
         return {"noise": self.noise_rng.bit_generator.state, "codes": self.code_rng.bit_generator.state,
-                "penalties": {t.name: t.rng.bit_generator.state for t in self.penalties if t.rng is not None},
+                "d_terms": {t.name: t.rng.bit_generator.state for t in self.d_terms if t.rng is not None},
                 "dropout": {name: m.rng.get_state() for name, m in self._dropouts()
                             if m.rng is not None and m.rng.device == "cpu"}}
 
@@ -477,9 +479,10 @@ class Trainer:
         self.noise_rng.bit_generator.state = state["noise"]
         if "codes" in state:                    # checkpoints from before conditioning drew no codes
             self.code_rng.bit_generator.state = state["codes"]
-        for term in self.penalties:
-            if term.name in state.get("penalties", {}):
-                term.rng.bit_generator.state = state["penalties"][term.name]
+        saved_terms = state.get("d_terms", state.get("penalties", {}))     # "penalties": checkpoints before 2026-11
+        for term in self.d_terms:
+            if term.name in saved_terms:
+                term.rng.bit_generator.state = saved_terms[term.name]
         for name, m in self._dropouts():
             if name in state["dropout"]:
                 if m.rng is None or m.rng.device != self.config.device:
