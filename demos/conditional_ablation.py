@@ -1,6 +1,6 @@
 """How the networks read the label: the measurements behind minigan's choices (docs/conditional-gans.md).
 
-    python demos/conditional_ablation.py          # about 20 minutes on an idle 2-core laptop
+    python demos/conditional_ablation.py          # about 25 minutes on an idle 2-core laptop
 
 Each row trains one run with one setting changed from minigan's choice, evaluates it (FID, and the
 label accuracy, or InfoGAN's code accuracy after matching), and appends it to
@@ -11,7 +11,9 @@ minigan/infogan.py), set here for one run and put back after it:
 * ``generator_label_scale``: the one-hot label in G's input times this (1: plain; 10 = √100, z's norm);
 * ``mlp_discriminator_label_scale``: the same in the mlp D's input (28 = √784, the image's norm);
 * ``dcgan_discriminator``: "projection" or "planes";
-* ``InfoGAN.code_scale``: the categorical code in G's input (√62, z's norm, against the plain 1).
+* ``InfoGAN.code_scale``: the categorical code in G's input (√62, z's norm, against the plain 1);
+
+and the flag ``--mismatch 0``: the cGAN without its mismatched pairs (minigan/mismatch.py).
 """
 import json
 import os
@@ -24,15 +26,20 @@ from minigan.infogan import InfoGAN
 OUT = "runs/demo_ablation"
 MLP = ["--model", "mlp", "--epochs", "10"]
 DCGAN = ["--model", "dcgan", "--width", "0.25", "--epochs", "3"]
+PLAIN = ["--mismatch", "0"]   # Mirza & Osindero's cGAN: D never sees a real image with a wrong label
 ROWS = [  # (name, flags, the piece's class, {attribute: value})
-    ("cGAN mlp, G 1, D 1", MLP + ["--conditional"], ClassConditional,
+    ("cGAN mlp, G 1, D 1, no mismatch", MLP + ["--conditional"] + PLAIN, ClassConditional,
      {"generator_label_scale": 1.0, "mlp_discriminator_label_scale": 1.0}),
-    ("cGAN mlp, G 1, D 28 (minigan)", MLP + ["--conditional"], ClassConditional, {}),
-    ("cGAN mlp, G 10, D 28", MLP + ["--conditional"], ClassConditional, {"generator_label_scale": 10.0}),
-    ("cGAN dcgan, label planes, G 1", DCGAN + ["--conditional"], ClassConditional, {"dcgan_discriminator": "planes"}),
-    ("cGAN dcgan, label planes, G 10", DCGAN + ["--conditional"], ClassConditional,
+    ("cGAN mlp, G 1, D 28, no mismatch", MLP + ["--conditional"] + PLAIN, ClassConditional, {}),
+    ("cGAN mlp, G 10, D 28, no mismatch", MLP + ["--conditional"] + PLAIN, ClassConditional,
+     {"generator_label_scale": 10.0}),
+    ("cGAN mlp, G 1, D 28, mismatched pairs (minigan)", MLP + ["--conditional"], ClassConditional, {}),
+    ("cGAN dcgan, label planes, G 1, no mismatch", DCGAN + ["--conditional"] + PLAIN, ClassConditional,
+     {"dcgan_discriminator": "planes"}),
+    ("cGAN dcgan, label planes, G 10, no mismatch", DCGAN + ["--conditional"] + PLAIN, ClassConditional,
      {"dcgan_discriminator": "planes", "generator_label_scale": 10.0}),
-    ("cGAN dcgan, projection, G 1 (minigan)", DCGAN + ["--conditional"], ClassConditional, {}),
+    ("cGAN dcgan, projection, G 1, no mismatch", DCGAN + ["--conditional"] + PLAIN, ClassConditional, {}),
+    ("cGAN dcgan, projection, G 1, mismatched pairs (minigan)", DCGAN + ["--conditional"], ClassConditional, {}),
     ("AC-GAN mlp, G 1 (minigan)", MLP + ["--loss", "acgan"], ClassConditional, {}),
     ("AC-GAN mlp, G 10", MLP + ["--loss", "acgan"], ClassConditional, {"generator_label_scale": 10.0}),
 ] + [(f"InfoGAN mlp, code √62, seed {s}", MLP + ["--infogan", "--seed", str(s)], InfoGAN, {"code_scale": 62 ** 0.5})

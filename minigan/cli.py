@@ -149,7 +149,7 @@ def _new_config(args):
         gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
         ema=args.ema, fresh_noise=args.fresh_noise, pack=args.pack, minibatch_kernels=args.minibatch_kernels,
         feature_matching=args.feature_matching, unroll=args.unroll, unroll_lr=args.unroll_lr,
-        conditional=args.conditional, infogan=args.infogan, classes=args.classes, data_path=args.data,
+        conditional=args.conditional, mismatch=args.mismatch, infogan=args.infogan, classes=args.classes, data_path=args.data,
         max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n,
         checkpoint_every=args.checkpoint_every)
 
@@ -304,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--conditional", action="store_true", help="conditional GAN (Mirza & Osindero 2014): G(z, y) "
                     "and D(x, y) with the class y one-hot; sample with `minigan sample --label K` "
                     "(docs/conditional-gans.md). --loss acgan is the auxiliary-classifier GAN instead")
+    tr.add_argument("--mismatch", type=float, default=None, metavar="W", help="--conditional: weight of the "
+                    "mismatched pairs, real images with wrong labels that D must call fake (Reed et al. 2016; "
+                    "minigan/mismatch.py). Default 1; 0 is Mirza & Osindero's plain cGAN")
     tr.add_argument("--infogan", action="store_true", help="InfoGAN (Chen et al. 2016): G reads a 10-way code and 2 "
                     "continuous codes beside 62 noise values; a Q head on D's body reads them back (docs/infogan.md)")
     tr.add_argument("--fresh-noise", action="store_true", help="draw new noise for the generator step, as "

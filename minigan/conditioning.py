@@ -22,7 +22,9 @@ A piece tells the trainer four things, and the training step reads the same for 
 * ``draw(n, rng)``: the codes of n fakes (a tuple: (y,), (c, c′), or () for a plain GAN);
 * ``generator_input(z, codes)`` and ``real_input(x, y)`` / ``fake_input(x, codes)``: what G and D read;
 * ``auxiliary(y, codes)``: the loss on D's extra heads for this step (None: no heads), with a
-  ``real_term`` and a ``fake_term`` like a GAN loss; the generator minimizes the fake term too.
+  ``real_term`` and a ``fake_term`` like a GAN loss; the generator minimizes the fake term too;
+* ``discriminator_terms(config, loss)``: terms D's step adds after its loss, like a penalty (the cGAN's
+  mismatched pairs, real images with wrong labels: minigan/mismatch.py).
 
 Derivations and the choices behind each piece: docs/conditional-gans.md, docs/infogan.md.
 """
@@ -71,6 +73,10 @@ class Unconditional:
 
     def auxiliary(self, labels, codes: tuple):
         return None
+
+    def discriminator_terms(self, config, loss) -> list:
+        """Terms this variant adds to D's step (called like penalties: ``term(D, real, fake, labels)``); none here."""
+        return []
 
     # ---- sampling ------------------------------------------------------------------------------
     def check_label(self, label):
@@ -144,6 +150,12 @@ class ClassConditional(Unconditional):
 
     def fake_input(self, images, codes):
         return (images, codes[0])            # D judges "is this a real 7?" with the 7 it was asked for
+
+    def discriminator_terms(self, config, loss):
+        if not config.mismatch:
+            return []
+        from .mismatch import MismatchedLabels
+        return [MismatchedLabels(loss, config.mismatch, self.allowed, CLASSES, seed=config.seed + 6)]
 
     def sample_codes(self, n, rng, label=None):
         return (self.requested(n, label),)

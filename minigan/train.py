@@ -101,6 +101,8 @@ class TrainConfig:
     fresh_noise: bool = False         # the G step draws new z (Goodfellow et al.'s Algorithm 1) instead of
                                       # reusing the D step's batch
     conditional: bool = False         # cGAN: G(z, y) and D(x, y) (Mirza & Osindero 2014); --loss acgan: AC-GAN
+    mismatch: float | None = None     # cGAN: weight of D's term on real images with wrong labels (minigan/mismatch.py);
+                                      # None: 1 for --conditional (with two classes or more), else 0
     infogan: bool = False             # InfoGAN: a 10-way and two continuous codes, and a Q head (Chen et al. 2016)
     classes: list | None = None       # train on a subset of the digit classes
     data_path: str | None = None
@@ -114,6 +116,9 @@ class TrainConfig:
         for key, value in {**DEFAULT_SETTINGS, **LOSS_PRESETS.get(self.loss, {})}.items():
             if getattr(self, key) is None:
                 setattr(self, key, value)
+        if self.mismatch is None:          # on for the cGAN, when there is a wrong label to give
+            several = not isinstance(self.classes, (list, tuple)) or len(set(self.classes)) >= 2
+            self.mismatch = 1.0 if self.conditional and several else 0.0
 
     def validate(self):
         def bad(what, value, expected):
@@ -196,6 +201,15 @@ class TrainConfig:
     def _validate_conditioning(self):
         chosen = [flag for flag, on in (("--conditional", self.conditional), ("--loss acgan", self.loss == "acgan"),
                                         ("--infogan", self.infogan)) if on]
+        if not (isinstance(self.mismatch, (int, float)) and 0 <= self.mismatch < math.inf):
+            raise ValueError(f"minigan train: expected --mismatch (the weight of the mismatched pairs) >= 0, got "
+                             f"{self.mismatch!r}")
+        if self.mismatch and not self.conditional:
+            raise ValueError(f"minigan train: --mismatch belongs to --conditional (only the cGAN's D reads a label "
+                             f"beside the image), got it with {chosen[0] if chosen else 'an unconditional GAN'}")
+        if self.mismatch and self.classes is not None and len(set(self.classes)) < 2:
+            raise ValueError(f"minigan train: --mismatch needs a wrong label, so at least two --classes, got "
+                             f"--classes {' '.join(map(str, self.classes))} (use --mismatch 0)")
         if not chosen:
             return
         if len(chosen) > 1:
@@ -286,8 +300,9 @@ class Trainer:
             check_unrollable(self.D)                    # before the first step, naming the layer that cannot
         penalties, self.constraints = lipschitz.pieces_for(config)
         lipschitz.check_critic(self.D, penalties)
-        # What D's step adds after its loss, each into D's .grad: penalties (WGAN-GP, R1).
-        self.d_terms = penalties
+        # What D's step adds after its loss, each into D's .grad: penalties (WGAN-GP, R1) and the
+        # conditioning's own terms (the cGAN's mismatched pairs, minigan/mismatch.py).
+        self.d_terms = penalties + self.condition.discriminator_terms(config, self.loss)
         # Weight averaging: a copy of G that follows it (minigan/ema.py); never trained, always in eval mode.
         self.G_ema = copy.deepcopy(self.G).eval() if config.ema else None
         self.averaging = WeightAverage(self.G_ema, config.ema) if config.ema else None
@@ -357,7 +372,7 @@ class Trainer:
         # The heads' loss (class or information loss) is inside d_loss; the log shows it apart too.
         d_aux = {f"d_{aux.name}": aux.values["real"] + aux.values["fake"]} if aux is not None else {}
         extras = {}
-        for term in self.d_terms:                                             # WGAN-GP, R1: add into D's .grad
+        for term in self.d_terms:                             # WGAN-GP, R1, mismatched pairs: add into D's .grad
             extras.update(term(self.D, real, fake, labels))
         d_norms = gradient_norms(self.d_groups)
         _check_finite(self.step + 1, "D loss", {"D": d_loss, **extras})

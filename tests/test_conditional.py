@@ -267,6 +267,11 @@ def test_a_label_outside_the_trained_classes_names_them(tmp_path, capsys):
     (dict(model="toy", dataset="ring", conditional=True), "--conditional needs an image set"),
     (dict(infogan=True, r1=1.0), "--infogan does not combine with --r1 yet"),
     (dict(conditional=True, pack=2), "--conditional does not combine with --pack yet"),
+    (dict(mismatch=1.0), "--mismatch belongs to --conditional (only the cGAN's D reads a label beside the image), "
+                         "got it with an unconditional GAN"),
+    (dict(loss="acgan", mismatch=0.5), "--mismatch belongs to --conditional"),
+    (dict(conditional=True, mismatch=-1.0), "expected --mismatch (the weight of the mismatched pairs) >= 0, got -1.0"),
+    (dict(conditional=True, classes=[3], mismatch=1.0), "--mismatch needs a wrong label, so at least two --classes"),
 ])
 def test_conflicting_conditioning_flags_are_clear_errors(tmp_path, fields, message):
     with pytest.raises(ValueError) as info:
@@ -332,3 +337,68 @@ def test_spectral_norm_refuses_a_projection_discriminator():
     from minigan import models
     with pytest.raises(ValueError, match="no spectrally normalized version is written for"):
         models.build_from_config({"model": "dcgan", "width": 0.1, "conditional": True, "spectral_norm": True})
+
+
+# ---- the cGAN's mismatched pairs (minigan/mismatch.py) -------------------------------------------
+def test_wrong_labels_are_the_other_trained_classes_uniformly():
+    from minigan.mismatch import MismatchedLabels
+    loss = losses.get_gan_loss("nonsaturating")
+    term = MismatchedLabels(loss, 1.0, [1, 4, 7, 9], 10, seed=0)
+    labels = numpy.repeat(numpy.array([1, 4, 7, 9]), 3000)
+    wrong = term.wrong_labels(labels)
+    assert wrong.dtype == numpy.int64 and wrong.shape == labels.shape
+    assert not numpy.any(wrong == labels) and set(wrong.tolist()) == {1, 4, 7, 9}
+    for k in (1, 4, 7, 9):                        # each of the 3 others about 1/3 of the time
+        counts = numpy.bincount(wrong[labels == k], minlength=10)[[c for c in (1, 4, 7, 9) if c != k]]
+        assert numpy.all(numpy.abs(counts / 3000 - 1 / 3) < 0.03), (k, counts)
+    with pytest.raises(ValueError, match=r"at least two classes, got \[5\]"):
+        MismatchedLabels(loss, 1.0, [5], 10, seed=0)
+
+
+def _label_reading_d(kind):
+    """Small float64 discriminators that read (x, y): the mlp's join, and a projection."""
+    manual_seed(3)
+    if kind == "join":
+        D = nn.Sequential(nn.Parallel(nn.Flatten(), nn.OneHot(3, scale=2.0)), nn.Concat(),
+                          nn.Dense(4 + 3, 5), nn.Tanh(), nn.Dense(5, 1))
+    else:
+        D = nn.Sequential(nn.Parallel(nn.Sequential(nn.Flatten(), nn.Dense(4, 5), nn.Tanh()), nn.Identity()),
+                          nn.Projection(5, 3))
+    return D.to(dtype=numpy.float64)
+
+
+@pytest.mark.parametrize("kind", ["join", "projection"])
+@pytest.mark.parametrize("loss_name", ["nonsaturating", "hinge"])
+def test_the_mismatch_term_adds_its_gradient_against_finite_differences(kind, loss_name):
+    """w · fake_term(D(x, ŷ)): every D parameter's gradient, in float64, added to what .grad held."""
+    from minigan.mismatch import MismatchedLabels
+    D, loss = _label_reading_d(kind), losses.get_gan_loss(loss_name)
+    x, y = rng(30).standard_normal((6, 1, 2, 2)), numpy.array([0, 1, 2, 2, 1, 0])
+    term = MismatchedLabels(loss, 0.7, [0, 1, 2], 3, seed=4)
+    state = term.rng.bit_generator.state
+    wrong = term.wrong_labels(y)
+    assert not numpy.any(wrong == y)
+    term.rng.bit_generator.state = state                   # the call below draws the same ŷ
+    held = [rng(31 + i).standard_normal(p.data.shape) for i, p in enumerate(D.parameters())]
+    for p, g in zip(D.parameters(), held):
+        p.grad[...] = g
+    logged = term(D, x, None, y)
+    assert logged["d_mismatch_loss"] == pytest.approx(0.7 * loss.fake_term(D.predict((x, wrong)))[0], rel=1e-12)
+    added = [p.grad - g for p, g in zip(D.parameters(), held)]
+    for p, analytic in zip(D.parameters(), added):
+        value = lambda: 0.7 * loss.fake_term(D.predict((x, wrong)))[0]   # noqa: E731
+        assert rel_error(numerical_gradient(value, p.data), analytic) <= THRESHOLD, p.name
+
+
+def test_a_cgan_trains_with_mismatched_pairs_by_default_and_logs_them(tmp_path):
+    """On by default for --conditional (weight 1), off with --mismatch 0; the log shows the term."""
+    assert TrainConfig(conditional=True).mismatch == 1.0 and TrainConfig().mismatch == 0.0
+    assert TrainConfig(conditional=True, classes=[4]).mismatch == 0.0      # no wrong label to give
+    for mismatch, logged in ((None, True), (0.0, False)):
+        out = tmp_path / f"m{mismatch}"
+        train(_config(out, conditional=True, mismatch=mismatch, max_steps=3), progress=False, pictures=False,
+              log=lambda *a: None)
+        rows = [json.loads(line) for line in open(out / "log.jsonl")]
+        assert ("d_mismatch_loss" in rows[-1]) == logged
+        if logged:
+            assert numpy.isfinite(rows[-1]["d_mismatch_loss"]) and rows[-1]["d_mismatch_loss"] > 0
