@@ -149,7 +149,8 @@ def _new_config(args):
         gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
         ema=args.ema, fresh_noise=args.fresh_noise, pack=args.pack, minibatch_kernels=args.minibatch_kernels,
         feature_matching=args.feature_matching, unroll=args.unroll, unroll_lr=args.unroll_lr,
-        conditional=args.conditional, mismatch=args.mismatch, infogan=args.infogan, classes=args.classes, data_path=args.data,
+        conditional=args.conditional, mismatch=args.mismatch, infogan=args.infogan, classes=args.classes,
+        data_path=args.data,
         max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n,
         checkpoint_every=args.checkpoint_every)
 

@@ -11,9 +11,9 @@ gradients are tame. minigan has four ways, each a small piece with its math else
 | spectral normalization (``--spectral-norm``) | every layer of D divides its weight by σ(W) | minigan/nn/spectral_norm.py |
 
 The trainer's discriminator step calls each *penalty* after the loss's own backward, as
-``term(D, real, fake, labels)`` (it adds its gradient into D's ``.grad`` and returns what to log; the
-labels are for terms that need them, such as the cGAN's mismatched pairs, minigan/mismatch.py) and each *constraint* after the optimizer's
-step. Spectral normalization changes the network itself, so it is applied when D is built.
+``term(D, real, fake, labels)``: it adds its gradient into D's ``.grad`` and returns what to log (the
+labels are for terms that need them, such as the cGAN's mismatched pairs, minigan/mismatch.py). It
+calls each *constraint* after the optimizer's step. Spectral normalization changes the network itself, so it is applied when D is built.
 """
 from __future__ import annotations
 

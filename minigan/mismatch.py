@@ -11,7 +11,9 @@ with ŷ ≠ y drawn uniformly from the other classes the run trains on. The firs
 cGAN's; the third is a supervised lesson on real data only: "an 8 labeled 3 is fake". D must then
 read the class from the image, and G, which only ever sees D through fake_term(D(G(z, y′), y′)), is
 pushed to draw the class it was asked for. G's step is unchanged (a wrong pair holds no generated
-image), and so is the optimum of the game: at p_g = p_data, pairs with wrong labels are still fakes.
+image). When every image has one true label, a wrong pair lies where p_data(x, y) = 0, where D's best
+response was "fake" already; on the data's support it stays p_data / (p_data + p_g), so a G that
+matches the data is still what the game rewards. The term makes D learn the label sooner.
 
 The backward needs nothing new: the gradient of w · fake_term(D(x, ŷ)) with respect to D's parameters
 is D's own backward of w · ∂fake_term/∂out (docs/conditional-gans.md#mismatched-pairs).
