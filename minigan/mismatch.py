@@ -42,14 +42,17 @@ class MismatchedLabels:
         self.position = numpy.full(classes, -1, dtype=numpy.int64)     # class → its index in ``allowed``
         self.position[allowed] = numpy.arange(len(allowed))
         self.rng = numpy.random.default_rng(seed)                       # the wrong labels; saved in checkpoints
+        self._on_device = {}                                            # device → (position, allowed), copied once
 
     def wrong_labels(self, labels):
         """ŷ (N,): for each label another of the allowed classes, uniformly (a shift of 1 … m−1 places)."""
         m = len(self.allowed)
         shift = self.rng.integers(1, m, size=labels.shape[0])          # never 0: ŷ ≠ y
         device = device_of(labels)
-        index = (to_device(self.position, device)[labels] + to_device(shift, device)) % m
-        return to_device(self.allowed, device)[index]
+        if device not in self._on_device:
+            self._on_device[device] = (to_device(self.position, device), to_device(self.allowed, device))
+        position, allowed = self._on_device[device]
+        return allowed[(position[labels] + to_device(shift, device)) % m]
 
     def __call__(self, D, real, fake, labels) -> dict:
         out = D.forward((real, self.wrong_labels(labels)))             # (N, 1): D's verdict on real x, wrong ŷ

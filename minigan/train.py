@@ -6,7 +6,8 @@ does one generator update (WGAN uses n_critic = 5). ``Trainer.train_step`` is th
     fake = G(z, codes)               codes: a label y (cGAN, AC-GAN), InfoGAN's (c, c′), or none
     D step:  L_D(D(real), D(fake))   backward into D only (G's cache stays for the G step)
              + auxiliary loss        on D's extra heads (AC-GAN's classes, InfoGAN's Q)
-             + each penalty          WGAN-GP, R1: add their gradients into D (minigan/lipschitz.py)
+             + each D term           add their gradients into D: the penalties WGAN-GP, R1
+                                     (minigan/lipschitz.py); the cGAN's mismatched pairs (minigan/mismatch.py)
              optimizer step, then each constraint (WGAN: weight clipping)
     G step:  L_G(D(fake)) (+ aux)    backward through a frozen D into G
 
