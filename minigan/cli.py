@@ -250,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Train a GAN. The run folder gets config.json (the full configuration), "
                                     "log.jsonl (one row per step), checkpoint.npz (atomic, resumable), a sample "
                                     "picture per epoch, samples.gif, losses.png and grad_norms.png.")
-    tr.add_argument("--model", choices=("mlp", "dcgan", "toy"), default="mlp", help="network pair (default: mlp)")
+    tr.add_argument("--model", choices=("mlp", "dcgan", "infogan", "toy"), default="mlp",
+                    help="network pair (default: mlp); infogan: the InfoGAN paper's networks (docs/infogan.md)")
     tr.add_argument("--dataset", choices=("mnist", "fashion-mnist", "ring", "grid"), default="mnist",
                     help="training data; ring and grid are 2-D mixtures for --model toy (default: mnist)")
     tr.add_argument("--epochs", type=_positive_int, default=10, help="passes over the data (default: 10)")
@@ -425,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Time the full training step (G forward, D on real and fake, both backward passes, both "
                     "Adam steps; float32) after a warm-up; one JSON object per line per configuration. Without "
                     "--model: mlp, dcgan and dcgan --width 0.25, at batch 64.")
-    btrain.add_argument("--model", choices=("mlp", "dcgan", "toy"), default=None,
+    btrain.add_argument("--model", choices=("mlp", "dcgan", "infogan", "toy"), default=None,
                         help="one model (default: mlp, dcgan and dcgan at width 0.25)")
     btrain.add_argument("--width", type=_positive_float, default=1.0, help="width multiplier with --model (default: 1)")
     btrain.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default: 64)")

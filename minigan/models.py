@@ -1,4 +1,5 @@
-"""The GANs minigan trains: ``mlp``, ``dcgan`` and ``toy``. Each builder returns (G, D).
+"""The GANs minigan trains: ``mlp``, ``dcgan``, ``infogan`` (the InfoGAN paper's networks) and ``toy``.
+Each builder returns (G, D).
 
 Image models map noise (N, noise_dim) to images (N, 1, 28, 28) in [-1, 1] (tanh), and images to
 one logit per image (N, 1). ``width`` multiplies every hidden width (channel count or units), so
@@ -17,8 +18,8 @@ from __future__ import annotations
 from . import nn
 from .conditioning import Unconditional
 
-MODELS = ("mlp", "dcgan", "toy")
-NOISE_DIM = {"mlp": 100, "dcgan": 100, "toy": 2}
+MODELS = ("mlp", "dcgan", "infogan", "toy")
+NOISE_DIM = {"mlp": 100, "dcgan": 100, "infogan": 62, "toy": 2}
 
 
 def _scaled(units: int, width: float) -> int:
@@ -28,21 +29,29 @@ def _scaled(units: int, width: float) -> int:
 PLAIN = Unconditional()
 
 
-def _generator_input(condition, noise_dim: int):
-    """The layers that join G's inputs (z, *codes) into one vector, and that vector's width."""
+def _generator_input(condition, noise_dim: int, noise=None):
+    """The layers that join G's inputs (z, *codes) into one vector, and that vector's width.
+    ``noise``: a layer z passes through first (the infogan model's ``Scale``); None: z as it is."""
     codes = condition.code_inputs(noise_dim)
     if not codes:
-        return [], noise_dim
-    branches = [nn.Identity()] + [module for module, _ in codes]
+        return ([noise] if noise is not None else []), noise_dim
+    branches = [noise if noise is not None else nn.Identity()] + [module for module, _ in codes]
     return [nn.Parallel(*branches), nn.Concat()], noise_dim + sum(w for _, w in codes)
 
 
-def _output(condition, features: int):
-    """D's last layer: one logit, or (AC-GAN, InfoGAN) a Fork of the logit and the extra heads."""
+def _output(condition, features: int, head_layer=None):
+    """D's last layer: one logit, or (AC-GAN, InfoGAN) a Fork of the logit and the extra heads.
+    ``head_layer`` (units, slope): the heads share a hidden layer of their own, Dense, BatchNorm and
+    LeakyReLU, before their Dense outputs (the InfoGAN paper's Q); None: the heads read D's features."""
     logit = nn.Dense(features, 1)
     if not condition.heads:
         return logit
-    return nn.Fork(logit, *(nn.Dense(features, width) for width in condition.heads))
+    if head_layer is None:
+        return nn.Fork(logit, *(nn.Dense(features, width) for width in condition.heads))
+    units, slope = head_layer
+    q = nn.Sequential(nn.Dense(features, units), nn.BatchNorm1d(units), nn.LeakyReLU(slope),
+                      nn.Fork(*(nn.Dense(units, width) for width in condition.heads)))
+    return nn.Fork(logit, q)            # (logit, *heads): Fork flattens Q's outputs into its own
 
 
 def mlp(width: float = 1.0, dropout=None, condition=PLAIN):
@@ -137,6 +146,46 @@ def dcgan(width: float = 1.0, dropout=None, condition=PLAIN):
     return generator, discriminator
 
 
+def infogan(width: float = 1.0, dropout=None, condition=PLAIN):
+    """The InfoGAN paper's MNIST networks (Chen et al. 2016, appendix C.1, Table 1), minigan-style:
+
+    G: [z/√3, codes] → Dense 1024, BatchNorm, ReLU → Dense 7·7·128, BatchNorm, ReLU → (128, 7, 7)
+       → ConvTranspose(128→64, 4×4, stride 2, padding 1), BatchNorm, ReLU
+       → ConvTranspose(64→1, 4×4, stride 2, padding 1), tanh  → (1, 28, 28).
+    D: Conv(1→64, 4×4, stride 2, padding 1), LeakyReLU 0.1 → Conv(64→128, 4×4, stride 2, padding 1),
+       BatchNorm, LeakyReLU 0.1 → Flatten → Dense 1024, LeakyReLU 0.1 → one logit.
+    Q (the heads of InfoGAN and AC-GAN): Dense 128, BatchNorm, LeakyReLU 0.1 of its own on D's 1024
+       features, then one Dense per head.
+
+    Three differences from the paper, each explained in docs/infogan.md#the-networks: z ~ N(0, 1) scaled
+    by 1/√3 (the paper's U(−1, 1) has that spread), a tanh output (minigan's images are in [−1, 1]) and
+    no BatchNorm on D's 1024-unit layer. z has 62 values (NOISE_DIM). BatchNorm uses PyTorch's momentum
+    0.1 and epsilon 1e-5; the LeakyReLU slope 0.1 is the paper's.
+
+    cGAN: D is a projection discriminator over the same body, as in ``dcgan``.
+    """
+    f, c2, c1, q = (_scaled(u, width) for u in (1024, 128, 64, 128))
+    joins, g_in = _generator_input(condition, condition.noise_dim(NOISE_DIM["infogan"]),
+                                   noise=nn.Scale(3 ** -0.5))
+    generator = nn.Sequential(
+        *joins,
+        nn.Dense(g_in, f), nn.BatchNorm1d(f), nn.ReLU(),
+        nn.Dense(f, 7 * 7 * c2), nn.BatchNorm1d(7 * 7 * c2), nn.ReLU(),
+        nn.Reshape((c2, 7, 7)),
+        nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),   # (c1, 14, 14)
+        nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1), nn.Tanh(),                        # (1, 28, 28)
+    )
+    body = [nn.Conv2d(1, c1, 4, stride=2, padding=1), nn.LeakyReLU(0.1),                     # (c1, 14, 14)
+            nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.BatchNorm2d(c2), nn.LeakyReLU(0.1),  # (c2, 7, 7)
+            nn.Flatten(), nn.Dense(7 * 7 * c2, f), nn.LeakyReLU(0.1)]                        # φ(x): (N, f)
+    if condition.label_to_discriminator:    # (x, y) → (φ(x), y) → φ(x)·w + b + ⟨E[y], φ(x)⟩
+        discriminator = nn.Sequential(nn.Parallel(nn.Sequential(*body), nn.Identity()),
+                                      nn.Projection(f, condition.classes))
+    else:
+        discriminator = nn.Sequential(*body, _output(condition, f, head_layer=(q, 0.1)))
+    return generator, discriminator
+
+
 def toy(width: float = 1.0, dropout=None, condition=PLAIN):
     """Small MLPs for the 2-D mixtures: G 2 → 128 → 128 → 2 (linear output: the modes lie outside
     tanh's range), D 2 → 128 → 128 → 1, as in the mode-collapse experiments of Unrolled GAN/VEEGAN."""
@@ -150,7 +199,7 @@ def toy(width: float = 1.0, dropout=None, condition=PLAIN):
 def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN):
     """(G, D) for model ``name`` at ``width``; ``dropout``: the dcgan D's rate (mlp and toy have none);
     ``condition``: a piece from minigan/conditioning.py (the toy model has none)."""
-    builders = {"mlp": mlp, "dcgan": dcgan, "toy": toy}
+    builders = {"mlp": mlp, "dcgan": dcgan, "infogan": infogan, "toy": toy}
     if name not in builders:
         raise ValueError(f"minigan.models: unknown model {name!r}; expected one of {sorted(builders)}")
     if not (isinstance(width, (int, float)) and 0 < width <= 8):

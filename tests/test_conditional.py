@@ -98,6 +98,25 @@ def test_bad_inputs_to_the_joining_layers_are_clear_errors(call, error, message)
     assert message in str(info.value)
 
 
+def test_a_fork_flattens_a_head_with_several_outputs_and_hands_each_its_gradients():
+    """Fork(a, Sequential(b, Fork(c, d))) → (a(x), c(b(x)), d(b(x))): one flat tuple, and backward takes one
+    gradient per output in that order (the infogan model's Q: a hidden layer, then its two heads)."""
+    manual_seed(0)
+    a, b, c, d = nn.Dense(4, 1), nn.Dense(4, 3), nn.Dense(3, 2), nn.Dense(3, 5)
+    fork = nn.Fork(a, nn.Sequential(b, nn.Fork(c, d)))
+    x = rng(30).standard_normal((6, 4)).astype(numpy.float32)
+    outputs = fork.forward(x)
+    hidden = x @ b.weight.data + b.bias.data
+    assert len(outputs) == 3 and [o.shape for o in outputs] == [(6, 1), (6, 2), (6, 5)]
+    assert numpy.allclose(outputs[1], hidden @ c.weight.data + c.bias.data, atol=1e-5)
+    assert numpy.allclose(outputs[2], hidden @ d.weight.data + d.bias.data, atol=1e-5)
+    da, dc, dd = (rng(31 + i).standard_normal(o.shape).astype(numpy.float32) for i, o in enumerate(outputs))
+    dx = fork.backward((da, dc, dd))
+    d_hidden = dc @ c.weight.data.T + dd @ d.weight.data.T
+    assert numpy.allclose(dx, da @ a.weight.data.T + d_hidden @ b.weight.data.T, atol=1e-5)
+    assert numpy.allclose(c.weight.grad, hidden.T @ dc, atol=1e-4) and numpy.allclose(b.weight.grad, x.T @ d_hidden, atol=1e-4)
+
+
 def test_a_fork_wants_one_gradient_per_head():
     fork = nn.Fork(nn.Identity(), nn.Identity())
     fork.forward(numpy.zeros((2, 3)))
@@ -106,22 +125,28 @@ def test_a_fork_wants_one_gradient_per_head():
 
 
 # ---- the heads' losses through the whole discriminator step, against finite differences ---------
-def _head_d(heads):
-    manual_seed(1)
-    return nn.Sequential(nn.Flatten(), nn.Dense(4, 5), nn.Tanh(),
-                         nn.Fork(nn.Dense(5, 1), *(nn.Dense(5, w) for w in heads))).to(dtype=numpy.float64)
+def _head_d(heads, head_layer=False):
+    """A small D with heads on its features; ``head_layer``: the heads share a hidden layer with
+    BatchNorm first (the infogan model's Q), so D's samples interact and real and fake take two passes."""
+    manual_seed(2 if head_layer else 1)    # (seed 1 gives this D a logit weight gradient of 3e-6: below what
+    if head_layer:                          # float64 differences resolve to 1e-7, relative)
+        q = nn.Sequential(nn.Dense(5, 3), nn.BatchNorm1d(3), nn.Tanh(), nn.Fork(*(nn.Dense(3, w) for w in heads)))
+        top = nn.Fork(nn.Dense(5, 1), q)
+    else:
+        top = nn.Fork(nn.Dense(5, 1), *(nn.Dense(5, w) for w in heads))
+    return nn.Sequential(nn.Flatten(), nn.Dense(4, 5), nn.Tanh(), top).to(dtype=numpy.float64)
 
 
-@pytest.mark.parametrize("which", ["acgan", "infogan"])
+@pytest.mark.parametrize("which", ["acgan", "infogan", "infogan, Q with its own layer"])
 def test_the_discriminator_step_with_heads_against_finite_differences(which):
-    """L_D + the auxiliary loss, in one pass over [real; fake]: each head's gradient split at the right
-    row, every D parameter checked in float64."""
+    """L_D + the auxiliary loss, in one pass over [real; fake] (two passes when Q has BatchNorm): each
+    head's gradient split at the right row, every D parameter checked in float64."""
     real, fake = rng(9).standard_normal((4, 1, 2, 2)), rng(10).standard_normal((4, 1, 2, 2))
     if which == "acgan":
         D = _head_d((3,))
         make_aux = lambda: ClassLoss(numpy.array([0, 2, 1, 2]), numpy.array([1, 1, 0, 2]))  # noqa: E731
     else:
-        D = _head_d((3, 2))
+        D = _head_d((3, 2), head_layer=which != "infogan")
         make_aux = lambda: InformationLoss((numpy.array([2, 0, 1, 1]), rng(11).uniform(-1, 1, (4, 2))))  # noqa: E731
     loss = losses.get_gan_loss("nonsaturating")
     D.zero_grad()
@@ -192,8 +217,9 @@ def _config(out, **fields):
 
 
 @pytest.mark.parametrize("fields", [dict(conditional=True), dict(loss="acgan"), dict(infogan=True),
-                                    dict(model="dcgan", width=0.1, conditional=True)],
-                         ids=["cgan", "acgan", "infogan", "cgan-dcgan"])
+                                    dict(model="dcgan", width=0.1, conditional=True),
+                                    dict(model="infogan", width=0.05, infogan=True)],
+                         ids=["cgan", "acgan", "infogan", "cgan-dcgan", "infogan-paper-networks"])
 def test_conditional_runs_resume_bit_identically(tmp_path, fields):
     """The fakes' labels (or codes) come from their own generator, saved in the checkpoint."""
     def run(out, steps, resume=False):
@@ -321,6 +347,30 @@ def test_the_dcgan_discriminator_is_a_projection_and_label_planes_remain_a_choic
     monkeypatch.setattr(ClassConditional, "dcgan_discriminator", "planes")
     _, D = models.build_from_config(config)
     assert any(isinstance(m, nn.Planes) for m in D.modules()) and D.predict((x, y)).shape == (4, 1)
+
+
+def test_the_infogan_model_is_the_papers_networks_with_q_on_a_layer_of_its_own():
+    """--model infogan: G reads [z/√3, codes]; D's logit reads D's features directly, while Q's heads share
+    a Dense + BatchNorm + LeakyReLU layer of their own; the same body serves AC-GAN and (projection) cGAN."""
+    from minigan import models
+    x, y = rng(22).uniform(-1, 1, (4, 1, 28, 28)).astype(numpy.float32), numpy.array([0, 3, 3, 9])
+    G, D = models.build_from_config({"model": "infogan", "width": 0.125, "infogan": True})
+    joins = G.layers[0].branches
+    assert isinstance(joins[0], nn.Scale) and joins[0].factor == pytest.approx(3 ** -0.5)
+    assert G.layers[0].branches[1].classes == 10 and models.noise_dim({"model": "infogan", "infogan": True}) == 62
+    z = rng(23).standard_normal((4, 62)).astype(numpy.float32)
+    assert G.predict((z, numpy.array([0, 1, 2, 3]), numpy.zeros((4, 2), numpy.float32))).shape == (4, 1, 28, 28)
+    logit, q = D.layers[-1].branches
+    assert isinstance(logit, nn.Dense) and logit.in_features == 128
+    assert [type(m).__name__ for m in q.layers] == ["Dense", "BatchNorm1d", "LeakyReLU", "Fork"]
+    assert [o.shape for o in D.predict(x)] == [(4, 1), (4, 10), (4, 2)]
+    assert not any(isinstance(m, nn.BatchNorm1d) for m in D.layers[:-1])      # D's own dense layer has none
+    _, D = models.build_from_config({"model": "infogan", "width": 0.125, "loss": "acgan"})
+    assert [o.shape for o in D.predict(x)] == [(4, 1), (4, 10)]
+    G, D = models.build_from_config({"model": "infogan", "width": 0.125})
+    assert isinstance(G.layers[0], nn.Scale) and D.predict(x).shape == (4, 1)
+    _, D = models.build_from_config({"model": "infogan", "width": 0.125, "conditional": True})
+    assert isinstance(D.layers[-1], nn.Projection) and D.predict((x, y)).shape == (4, 1)
 
 
 def test_the_projection_forward_against_its_definition():

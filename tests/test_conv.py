@@ -71,6 +71,7 @@ CONV_CASES = [  # in, out, kernel, stride, padding, bias, input (N, C, H, W)
     (2, 3, 4, 2, "same", True, (1, 2, 8, 8)),       # even kernel, total padding 2
     (2, 3, 3, 2, "valid", True, (2, 2, 7, 8)),
     (1, 2, 5, 2, 2, True, (2, 1, 14, 14)),          # the DCGAN discriminator's first layer, smaller
+    (2, 3, 4, 2, 1, True, (2, 2, 14, 14)),          # the infogan model's D: 4×4, stride 2, padding 1 (14 → 7)
 ]
 
 
@@ -97,6 +98,7 @@ TRANSPOSE_CASES = [  # in, out, kernel, stride, padding, output_padding, bias, i
     (2, 2, 1, 2, "same", 0, True, (1, 2, 3, 3)),     # kernel < stride: "same" extends past the scatter
     (2, 2, 3, 2, "valid", 0, False, (2, 2, 3, 3)),
     (4, 3, 5, 1, 2, 0, True, (2, 4, 7, 7)),          # the DCGAN's 7 × 7 stride-1 layer, smaller
+    (3, 2, 4, 2, 1, 0, True, (2, 3, 7, 7)),          # the infogan model's G: 4×4, stride 2, padding 1 (7 → 14)
 ]
 
 

@@ -14,6 +14,7 @@ from .pack import Pack, pack_discriminator
 from .planes import Planes
 from .projection import Projection
 from .reshape import Flatten, Reshape
+from .scale import Scale
 from .sequential import Sequential
 from .spectral_norm import SpectralNorm, spectral_norm_all
 
@@ -21,4 +22,4 @@ __all__ = ["Module", "Parameter", "inference", "Dense", "Conv2d", "ConvTranspose
            "BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Flatten", "Reshape",
            "Sequential", "SpectralNorm", "spectral_norm_all", "Pack", "pack_discriminator",
            "MinibatchDiscrimination", "with_minibatch_discrimination", "Concat", "Parallel", "Fork", "Identity",
-           "OneHot", "Embedding", "one_hot", "Planes", "Projection"]
+           "OneHot", "Embedding", "one_hot", "Planes", "Projection", "Scale"]

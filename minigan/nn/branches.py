@@ -8,7 +8,9 @@ out of ``Sequential``, with no graph library:
   has no gradient for a label it read) means nothing flows back along that branch.
 * ``Fork(h₁, …, h_k)``: x → (h₁(x), …, h_k(x)). Several heads read the same features (AC-GAN's class
   head, InfoGAN's Q head beside the real/fake logit). x reaches the loss along k paths, so by the
-  multivariate chain rule its gradient is the **sum** dx = Σᵢ hᵢ.backward(dyᵢ).
+  multivariate chain rule its gradient is the **sum** dx = Σᵢ hᵢ.backward(dyᵢ). A head that itself
+  returns several outputs (a hidden layer and then a Fork of its own: the InfoGAN paper's Q) adds each
+  of them to the flat tuple, so the loss sees (logit, categorical logits, means), not a nested tuple.
 * ``Identity()``: x → x, for a branch that passes its input through.
 
 An input that is a discrete label (OneHot, Embedding) has no gradient: its slot in the returned
@@ -98,20 +100,33 @@ class Parallel(_Branches):
 class Fork(_Branches):
     """x → (h₁(x), …, h_k(x)): every head reads the same x. Parameters: each head's, in order.
 
-    ``backward`` takes a tuple (dy₁, …, dy_k), one per head (zeros for a head the loss does not use),
-    and returns dx = Σᵢ dL/dx along head i.
+    A head that returns a tuple contributes each of its outputs in order: Fork(a, Sequential(b, Fork(c, d)))
+    returns the flat (a(x), c(b(x)), d(b(x))). ``backward`` takes one gradient per output, in the same flat
+    order (zeros for an output the loss does not use), hands each head its own, and returns
+    dx = Σᵢ dL/dx along head i.
     """
 
     def check_input(self, x):
         pass            # each head checks it
 
     def _forward(self, x):
-        return self._run_each([x] * len(self.branches))
+        outputs, _ = self._run_each([x] * len(self.branches))
+        flat, counts = [], []           # counts[i]: how many outputs head i gave (None: one array)
+        for y in outputs:
+            if isinstance(y, tuple):
+                flat.extend(y)
+                counts.append(len(y))
+            else:
+                flat.append(y)
+                counts.append(None)
+        return tuple(flat), counts
 
-    def _backward(self, dys, cache, input_grad=True, keep_for_double_backward=False):
+    def _backward(self, dys, counts, input_grad=True, keep_for_double_backward=False):
         self._refuse_double(keep_for_double_backward)
-        dx = None
-        for head, dy in zip(self.branches, dys):
+        dx, start = None, 0
+        for head, count in zip(self.branches, counts):
+            dy = dys[start] if count is None else tuple(dys[start:start + count])   # this head's own outputs
+            start += 1 if count is None else count
             d = head.backward(dy, input_grad=input_grad)
             if input_grad:
                 dx = d if dx is None else dx + d        # x reaches the loss through every head: add
