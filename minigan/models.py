@@ -11,7 +11,8 @@ one logit per image (N, 1). ``width`` multiplies every hidden width (channel cou
   ``Parallel(Identity(), OneHot(10), ...)`` then ``Concat()``, and G's first layer grows to match;
 * D's input (cGAN): the one-hot label is joined to the flattened image (mlp), or enters D's last
   layer through a projection, φ(x)·w + b + ⟨E[y], φ(x)⟩ (dcgan);
-* D's output (AC-GAN, InfoGAN): the last layer becomes ``Fork(logit, class head, ...)``, heads on one body.
+* D's output (AC-GAN, InfoGAN): the last layer becomes ``Fork(logit, class head, ...)``, heads on one body
+  (the infogan model's heads share a hidden layer of their own first, the paper's Q).
 """
 from __future__ import annotations
 
@@ -208,7 +209,7 @@ def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN):
         raise ValueError(f"minigan.models: the {name} discriminator has no Dropout layers, got dropout={dropout!r}")
     if name == "toy" and condition.name is not None:
         raise ValueError(f"minigan.models: the toy model learns unlabeled 2-D points; it has no {condition.name} "
-                         "version (use --model mlp or dcgan on an image set)")
+                         "version (use --model mlp, dcgan or infogan on an image set)")
     return builders[name](width, dropout, condition)
 
 

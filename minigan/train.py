@@ -216,8 +216,8 @@ class TrainConfig:
         if len(chosen) > 1:
             raise ValueError(f"minigan train: {' and '.join(chosen)} are different ways to condition a GAN; choose one")
         if self.model == "toy" or self.dataset not in IMAGE_DATASETS:
-            raise ValueError(f"minigan train: {chosen[0]} needs an image set {list(IMAGE_DATASETS)} and --model mlp or "
-                             f"dcgan, got --model {self.model} --dataset {self.dataset}")
+            raise ValueError(f"minigan train: {chosen[0]} needs an image set {list(IMAGE_DATASETS)} and an image model "
+                             f"(--model mlp, dcgan or infogan), got --model {self.model} --dataset {self.dataset}")
         others = [flag for flag, on in (("--loss wgan-gp", self.loss == "wgan-gp"), ("--r1", self.r1),
                                         ("--unroll", self.unroll), ("--feature-matching", self.feature_matching),
                                         ("--pack", self.pack > 1), ("--minibatch-kernels", self.minibatch_kernels))
