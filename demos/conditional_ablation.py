@@ -5,23 +5,23 @@
 Each row trains one run with one setting changed from minigan's choice, evaluates it (FID, and the
 label accuracy, or InfoGAN's code accuracy after matching), and appends it to
 runs/demo_ablation/results.jsonl; the last line printed is the markdown table of docs. The
-settings are class attributes of the conditioning pieces (minigan/conditioning.py,
-minigan/infogan.py), set here for one run and put back after it:
+settings are class attributes of the conditioning pieces (minigan/conditional/__init__.py,
+minigan/conditional/infogan.py), set here for one run and put back after it:
 
 * ``generator_label_scale``: the one-hot label in G's input times this (1: plain; 10 = √100, z's norm);
 * ``mlp_discriminator_label_scale``: the same in the mlp D's input (28 = √784, the image's norm);
 * ``dcgan_discriminator``: "projection" or "planes";
 * ``InfoGAN.code_scale``: the categorical code in G's input (√62, z's norm, against the plain 1);
 
-and the flag ``--mismatch 0``: the cGAN without its mismatched pairs (minigan/mismatch.py).
+and the flag ``--mismatch 0``: the cGAN without its mismatched pairs (minigan/conditional/mismatch.py).
 """
 import json
 import os
 
 from minigan.cli import main
-from minigan.conditioning import ClassConditional
-from minigan.evaluate import evaluate_run
-from minigan.infogan import InfoGAN
+from minigan.conditional import ClassConditional
+from minigan.training.sample import evaluate_run
+from minigan.conditional.infogan import InfoGAN
 
 OUT = "runs/demo_ablation"
 MLP = ["--model", "mlp", "--epochs", "10"]

@@ -11,7 +11,7 @@ import json
 import os
 
 from minigan.cli import main
-from minigan.evaluate import evaluate_run
+from minigan.training.sample import evaluate_run
 
 OUT = "runs/demo_conditional"
 SEEDS = (0, 1, 2)       # the two cGAN runs have targets (issue 12), so every seed is reported

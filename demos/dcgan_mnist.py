@@ -15,7 +15,7 @@ Usage: python demos/dcgan_mnist.py [--full] [run folder]
 """
 import sys
 
-from minigan.train import TrainConfig, train
+from minigan.training import TrainConfig, train
 
 full = "--full" in sys.argv
 args = [a for a in sys.argv[1:] if a != "--full"]

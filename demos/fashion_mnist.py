@@ -11,7 +11,7 @@ sample grids with the MNIST run's: shoes, trousers and bags come first, shirts a
 import sys
 
 from minigan.data import CLASS_NAMES
-from minigan.train import TrainConfig, train
+from minigan.training import TrainConfig, train
 
 out = sys.argv[1] if len(sys.argv) > 1 else "runs/demo_fashion_mnist"
 classes = [int(c) for c in sys.argv[2:]] or None

@@ -13,7 +13,7 @@ import json
 import os
 
 from minigan.cli import main
-from minigan.evaluate import evaluate_run
+from minigan.training.sample import evaluate_run
 
 OUT = "runs/demo_infogan"
 os.makedirs(OUT, exist_ok=True)

@@ -22,8 +22,8 @@ import time
 
 import numpy
 
-from minigan.evaluate import evaluate_run
-from minigan.train import TrainConfig, train
+from minigan.training.sample import evaluate_run
+from minigan.training import TrainConfig, train
 
 OUT = "runs/lipschitz"
 SEEDS = (0, 1, 2)

@@ -13,7 +13,7 @@ Look at, in the run folder:
 """
 import sys
 
-from minigan.train import TrainConfig, train
+from minigan.training import TrainConfig, train
 
 out = sys.argv[1] if len(sys.argv) > 1 else "runs/demo_mlp_mnist"
 config = TrainConfig(model="mlp", dataset="mnist", epochs=10, batch_size=64, loss="nonsaturating", out=out)

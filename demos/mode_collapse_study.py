@@ -5,7 +5,7 @@
 
 For each (data set, technique, seed) it trains minigan's toy GAN (G 2 → 128 → 128 → 2, D 2 → 128 →
 128 → 1, LeakyReLU; models.toy), draws 2,500 points from the trained generator and scores them as
-VEEGAN and PacGAN do (minigan.metrics.toy_metrics): modes captured, % high-quality samples (within
+VEEGAN and PacGAN do (minigan.evaluation.metrics.toy_metrics): modes captured, % high-quality samples (within
 3 std of a mode), reverse KL. The set-up, and where it differs from the papers', is in
 docs/mode-collapse.md.
 
@@ -25,10 +25,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 import numpy
 
 from minigan.data import grid_modes, ring_modes
-from minigan.evaluate import evaluate_points
+from minigan.evaluation.evaluate import evaluate_points
 from minigan.io import atomic_path, atomic_savefig, read_jsonl, strict_json
-from minigan.sample import generate, load_generator
-from minigan.train import TrainConfig, train
+from minigan.training.sample import generate, load_generator
+from minigan.training import TrainConfig, train
 
 # ---- the set-up -----------------------------------------------------------------------------------
 # What every run shares: minigan's toy model and TrainConfig's defaults (Adam 2e-4, β1 0.5), batch 128,
@@ -85,7 +85,7 @@ def published_mean(text):
 
 def run_one(dataset: str, technique: str, seed: int, root: str) -> dict:
     """Train one run and score 2,500 samples of its generator (the averaged one with EMA)."""
-    from minigan import threads
+    from minigan.training import threads
     threads.configure(1)
     out = os.path.join(root, dataset, technique, f"seed{seed}")
     config = TrainConfig(dataset=dataset, seed=seed, out=out, **COMMON, **TECHNIQUES[technique])

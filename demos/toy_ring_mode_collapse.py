@@ -26,9 +26,9 @@ import sys
 import numpy
 
 from minigan.data import ring_modes
-from minigan.plots import save_toy_scatter
-from minigan.sample import load_generator
-from minigan.train import TrainConfig, train
+from minigan.training.pictures import save_toy_scatter
+from minigan.training.sample import load_generator
+from minigan.training import TrainConfig, train
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "runs/demo_toy_ring"
 STD = 0.02                       # the ring's mode width (minigan.data.ring's default)

@@ -12,8 +12,8 @@ import time
 
 import numpy
 
-from minigan import threads
-from minigan.train import TrainConfig, Trainer
+from minigan.training import threads
+from minigan.training import TrainConfig, Trainer
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--batch", type=int, default=128)

@@ -30,6 +30,7 @@ that lives on one device, for random numbers drawn during training (dropout mask
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 
@@ -104,7 +105,6 @@ def _keep_freed_memory_for_reuse() -> bool:
     if os.environ.get("MINIGAN_KEEP_MEMORY", "1") == "0" or not sys.platform.startswith("linux"):
         return False
     try:
-        import ctypes
         libc = ctypes.CDLL("libc.so.6")
         M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3       # from glibc's malloc.h
         return bool(libc.mallopt(M_MMAP_THRESHOLD, 1 << 30) and libc.mallopt(M_TRIM_THRESHOLD, 1 << 30))

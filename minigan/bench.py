@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import itertools
 import json
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
 import numpy
+from tqdm import tqdm
 
 from . import nn
-from .backend import xp_for
+from .backend import to_device, xp_for
+from .training import Trainer, TrainConfig, threads
 
 TARGET_FRACTION = 0.5   # issue target: forward + backward at ≥ 50% of the matrix-product peak
 
@@ -107,7 +111,6 @@ def bench_layers(batch_size: int = 64, device: str = "cpu", repeats: int = 10, p
     cases = dcgan_layer_cases()
     iterator = cases
     if progress:
-        from tqdm import tqdm
         iterator = tqdm(cases, desc="bench layers", unit="layer", leave=False, file=sys.stderr)
     results = []
     for case in iterator:
@@ -156,7 +159,6 @@ def format_layer_table(peak: float, results, device: str) -> str:
     widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
     line = lambda row: "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
     batch = results[0]["input"][0] if results else 0
-    from . import threads
     out = [f"minigan bench layers: batch {batch}, float32, device {device}, {threads.describe()}; "
            f"matrix-product peak measured now: {peak:.0f} GFLOP/s (2048×2048 @ 2048×2048)",
            "FLOPs: 2 per multiply-add, backward = 2 × forward; BatchNorm is memory-bound (no FLOPs counted)",
@@ -184,8 +186,6 @@ DEFAULT_TRAIN_CONFIGS = [("mlp", 1.0), ("dcgan", 1.0), ("dcgan", 0.25)]
 
 
 def _ms_per_train_step(model, width, batch_size, device, steps, warmup, loss, **fields) -> float:
-    from .backend import to_device
-    from .train import Trainer, TrainConfig
     dataset = "ring" if model == "toy" else "mnist"
     config = TrainConfig(model=model, dataset=dataset, width=width, batch_size=batch_size, device=device, out="",
                          loss=loss, **fields)
@@ -206,10 +206,8 @@ def bench_train_one(model: str, width: float, batch_size: int, device: str, step
                     loss: str = "nonsaturating") -> dict:
     """Median ms of ``Trainer.train_step`` (G forward, D on real and fake, both backward passes,
     both optimizer steps, float32) on synthetic data, after ``warmup`` steps."""
-    import resource
     ms = _ms_per_train_step(model, width, batch_size, device, steps, warmup, loss)
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
-    from . import threads
     row = {"model": model, **({"loss": loss} if loss != "nonsaturating" else {}), "width": width, "batch": batch_size,
            "device": device, "ms_per_step": round(ms, 2), "samples_per_s": round(batch_size / (ms * 1e-3)),
            "peak_rss_mib": round(peak_rss_mib), "threads": threads.current()[0]}
@@ -223,14 +221,12 @@ def bench_train_one(model: str, width: float, batch_size: int, device: str, step
 
 def main_train(args) -> int:
     """One JSON object per line per configuration; each runs in a fresh process so its peak RSS is its own."""
-    import subprocess
     if args.model is not None:
         configs = [(args.model, args.width)]
     else:
         configs = DEFAULT_TRAIN_CONFIGS
     if not args.in_process:
-        from . import threads
-        print(f"# minigan bench train: {threads.describe(args.threads)}", file=sys.stderr, flush=True)
+            print(f"# minigan bench train: {threads.describe(args.threads)}", file=sys.stderr, flush=True)
     if len(configs) == 1 and args.in_process:
         print(json.dumps(bench_train_one(configs[0][0], configs[0][1], args.batch_size, args.device, args.steps,
                                          loss=args.loss)))

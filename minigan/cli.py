@@ -10,6 +10,10 @@
     minigan bench       benchmarks that print numbers (``bench layers``, ``bench train``)
 
 ``minigan <command> --help`` describes each one.
+
+Each command imports what it needs inside its own function, the one place in minigan that does:
+``minigan --help`` and every command keep a fast start-up, without loading the trainer, matplotlib
+or the other commands.
 """
 from __future__ import annotations
 
@@ -60,7 +64,7 @@ def _cmd_exercise(args) -> int:
 
 
 def _cmd_gradcheck(args) -> int:
-    from . import gradcheck_suite
+    from .gradcheck import suite as gradcheck_suite
 
     return gradcheck_suite.main()
 
@@ -95,7 +99,7 @@ def _resumed_config(args):
     import dataclasses
     import json
 
-    from .train import TrainConfig
+    from minigan.training import TrainConfig
     path = os.path.join(args.out, "config.json")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"minigan train --resume: no run to resume in {args.out!r} ({path} does not exist)")
@@ -121,8 +125,8 @@ def _resumed_config(args):
 
 
 def _cmd_train(args) -> int:
-    from .run_folder import pictures_written
-    from .train import train
+    from minigan.training.run_folder import pictures_written
+    from minigan.training import train
 
     config = _resumed_config(args) if args.resume else _new_config(args)
     train(config, resume=args.resume, overwrite=args.overwrite, progress=not args.quiet)
@@ -132,7 +136,7 @@ def _cmd_train(args) -> int:
 
 
 def _new_config(args):
-    from .train import TrainConfig
+    from minigan.training import TrainConfig
 
     # Flags left out stay None, and TrainConfig fills them from the loss's preset (train.LOSS_PRESETS).
     lr_preset, beta1_preset = ADAM_PRESETS.get(args.adam, (None, None))
@@ -156,7 +160,7 @@ def _new_config(args):
 
 
 def _cmd_sample(args) -> int:
-    from .sample import sample
+    from minigan.training.sample import sample
 
     generated = sample(args.run, args.n, args.out, grid=args.grid, seed=args.seed, device=args.device, label=args.label,
                        raw_weights=args.raw_weights)
@@ -165,19 +169,20 @@ def _cmd_sample(args) -> int:
 
 
 def _cmd_eval(args) -> int:
-    from . import evaluate
+    from .evaluation import evaluate
     from .io import strict_json
+    from .training.sample import evaluate_run
 
     if (args.run is None) == (args.samples is None):
         raise ValueError("minigan eval: give exactly one of --run and --samples")
-    result = (evaluate.evaluate_run(args.run, args.n, args.seed, raw_weights=args.raw_weights) if args.run
+    result = (evaluate_run(args.run, args.n, args.seed, raw_weights=args.raw_weights) if args.run
               else evaluate.evaluate_samples(args.samples, args.dataset))
     print(strict_json(result) if args.json else evaluate.format_result(result))
     return 0
 
 
 def _check_writable_folder(where: str, folder: str):
-    from .run_folder import check_writable_folder
+    from minigan.training.run_folder import check_writable_folder
     check_writable_folder(f"{where}: --out", folder)
 
 
@@ -188,7 +193,7 @@ def _check_writable_file(where: str, path: str):
 
 
 def _cmd_classifier(args) -> int:
-    from . import classifier
+    from .evaluation import classifier
 
     _check_writable_file("minigan classifier", args.out)
     return classifier.main(args)
@@ -308,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(docs/conditional-gans.md). --loss acgan is the auxiliary-classifier GAN instead")
     tr.add_argument("--mismatch", type=float, default=None, metavar="W", help="--conditional: weight of the "
                     "mismatched pairs, real images with wrong labels that D must call fake (Reed et al. 2016; "
-                    "minigan/mismatch.py). Default 1; 0 is Mirza & Osindero's plain cGAN")
+                    "minigan/conditional/mismatch.py). Default 1; 0 is Mirza & Osindero's plain cGAN")
     tr.add_argument("--infogan", action="store_true", help="InfoGAN (Chen et al. 2016): G reads a 10-way code and 2 "
                     "continuous codes beside 62 noise values; a Q head on D's body reads them back (docs/infogan.md)")
     tr.add_argument("--fresh-noise", action="store_true", help="draw new noise for the generator step, as "
@@ -362,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_cmd_eval)
 
     cl = sub.add_parser("classifier", help="train the LeNet-style classifier behind FID and the Inception Score",
-                        description="Train the classifier minigan's metrics use (minigan/classifier.py) and save "
+                        description="Train the classifier minigan's metrics use (minigan/evaluation/classifier.py) and save "
                                     "its weights; the same arguments reproduce the shipped weights bit for bit.")
     cl.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist",
                     help="the dataset whose classifier to train (default: mnist)")
@@ -483,8 +488,8 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
-        from . import threads
-        threads.configure(getattr(args, "threads", None))     # minigan/threads.py: the policy and why
+        from .training import threads
+        threads.configure(getattr(args, "threads", None))     # minigan/training/threads.py: the policy and why
         return args.func(args)
     except (ValueError, TypeError, OSError, RuntimeError) as exc:
         # Errors from minigan already say where and what; a traceback would only hide the message.

@@ -20,7 +20,7 @@ from typing import Callable
 
 from .backend import get_array_module
 from .checks import check_finite, check_float_array, check_same_shape
-from .nn.activations import stable_sigmoid
+from minigan.nn.activations import stable_sigmoid
 
 
 def softplus(z):
@@ -142,7 +142,7 @@ def gaussian_nll(mean, target):
 
     Shapes: mean and target (N, K). Summed over the K dimensions (they are independent), averaged over N:
     L = mean_n Σ_k [ ½ (t[n,k] − μ[n,k])² + ½ log 2π ],   dL/dμ = (μ − t) / N.
-    InfoGAN's continuous codes (minigan/infogan.py; derivation in docs/infogan.md).
+    InfoGAN's continuous codes (minigan/conditional/infogan.py; derivation in docs/infogan.md).
     """
     where = "gaussian_nll"
     _check_logits(where, mean)
@@ -218,7 +218,7 @@ def wgan_critic_loss(real_out, fake_out):
     L_D = mean D(G(z)) − mean D(x);  dL/dD(x) = −1/N,  dL/dD(G(z)) = +1/N.
 
     The critic must stay K-Lipschitz: the trainer clips its weights to [−c, c] after each step
-    (or, for ``--loss wgan-gp``, adds the gradient penalty: minigan/penalties.py).
+    (or, for ``--loss wgan-gp``, adds the gradient penalty: minigan/gan/penalties.py).
     """
     _check_pair("wgan_critic_loss", real_out, fake_out)
     return _add(wgan_real_term(real_out), wgan_fake_term(fake_out))
@@ -265,7 +265,7 @@ class GANLoss:
 
     The discriminator's loss is a sum of a term on the real batch and a term on the fake batch,
     kept apart so D can see the two batches in one pass or in two (BatchNorm: see
-    minigan/discriminator_pass.py):
+    minigan/gan/discriminator_pass.py):
 
     ``real_term(real_out, real_target)`` and ``fake_term(fake_out)`` each return (value, gradient);
     ``discriminator(real, fake, real_target)`` returns their sum and both gradients, (value, d_real,
@@ -274,7 +274,7 @@ class GANLoss:
 
     ``curvature(out)`` is the second derivative of either term, elementwise, d²term/d out² (the
     same for the real and the fake term: the target only shifts the first derivative). The unrolled
-    GAN needs it to differentiate D's gradient step (minigan/unrolled.py).
+    GAN needs it to differentiate D's gradient step (minigan/gan/unrolled.py).
     """
     name: str
     real_term: Callable
@@ -326,11 +326,11 @@ GAN_LOSSES = {
     "lsgan": GANLoss("lsgan", lsgan_real_term, lsgan_fake_term, lsgan_generator_loss, False, True, lsgan_curvature),
     "wgan": GANLoss("wgan", _no_target(wgan_real_term), wgan_fake_term, wgan_generator_loss, False, False,
                     linear_curvature),
-    # The same pair; the trainer adds the gradient penalty (minigan/lipschitz.py) instead of clipping.
+    # The same pair; the trainer adds the gradient penalty (minigan/gan/lipschitz.py) instead of clipping.
     "wgan-gp": GANLoss("wgan-gp", _no_target(wgan_real_term), wgan_fake_term, wgan_generator_loss, False, False,
                        linear_curvature),
     # AC-GAN (Odena et al. 2017) plays the nonsaturating game; its class head adds a second loss
-    # (minigan/acgan.py), which is why it has a name of its own.
+    # (minigan/conditional/acgan.py), which is why it has a name of its own.
     "acgan": GANLoss("acgan", _bce_real, _bce_fake, generator_loss_nonsaturating, True, True, bce_curvature),
     "hinge": GANLoss("hinge", _no_target(hinge_real_term), hinge_fake_term, wgan_generator_loss, False, False,
                      linear_curvature),

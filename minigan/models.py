@@ -5,7 +5,7 @@ Image models map noise (N, noise_dim) to images (N, 1, 28, 28) in [-1, 1] (tanh)
 one logit per image (N, 1). ``width`` multiplies every hidden width (channel count or units), so
 ``width=0.25`` gives a DCGAN a laptop trains in minutes.
 
-``condition`` (minigan/conditioning.py) makes the same networks conditional, in three places:
+``condition`` (minigan/conditional/__init__.py) makes the same networks conditional, in three places:
 
 * G's input: the codes (a label y, or InfoGAN's c and c′) are joined to z,
   ``Parallel(Identity(), OneHot(10), ...)`` then ``Concat()``, and G's first layer grows to match;
@@ -17,7 +17,7 @@ one logit per image (N, 1). ``width`` multiplies every hidden width (channel cou
 from __future__ import annotations
 
 from . import nn
-from .conditioning import Unconditional
+from .conditional import Unconditional, from_config
 
 MODELS = ("mlp", "dcgan", "infogan", "toy")
 NOISE_DIM = {"mlp": 100, "dcgan": 100, "infogan": 62, "toy": 2}
@@ -199,7 +199,7 @@ def toy(width: float = 1.0, dropout=None, condition=PLAIN):
 
 def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN):
     """(G, D) for model ``name`` at ``width``; ``dropout``: the dcgan D's rate (mlp and toy have none);
-    ``condition``: a piece from minigan/conditioning.py (the toy model has none)."""
+    ``condition``: a piece from minigan/conditional/ (the toy model has none)."""
     builders = {"mlp": mlp, "dcgan": dcgan, "infogan": infogan, "toy": toy}
     if name not in builders:
         raise ValueError(f"minigan.models: unknown model {name!r}; expected one of {sorted(builders)}")
@@ -215,7 +215,6 @@ def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN):
 
 def noise_dim(config: dict) -> int:
     """The length of z for a run's configuration (InfoGAN: 62, the paper's; its codes come on top)."""
-    from .conditioning import from_config
     return from_config(config).noise_dim(NOISE_DIM[config["model"]])
 
 
@@ -223,7 +222,6 @@ def build_from_config(config: dict):
     """(G, D) exactly as a run's configuration (config.json, or ``dataclasses.asdict(TrainConfig)``)
     describes them: model, width, the dcgan D's dropout, conditioning (cGAN, AC-GAN, InfoGAN),
     minibatch discrimination, PacGAN packing and spectral normalization of D."""
-    from .conditioning import from_config
     G, D = build(config["model"], config["width"], dropout=config.get("dropout"), condition=from_config(config))
     if config.get("minibatch_kernels", 0):            # D sees how close each sample is to its batch
         D = nn.with_minibatch_discrimination(D, config["minibatch_kernels"])

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy
+from tqdm import tqdm
 
 from . import models, nn
 from .backend import get_array_module, manual_seed, to_numpy
 from .data import ring, ring_modes
+from .io import atomic_savefig
 from .losses import get_gan_loss
 from .optim import Adam
 
@@ -90,7 +92,6 @@ def train(steps: int = 2000, batch_size: int = 128, loss: str = "nonsaturating",
 
     steps_iter = range(1, steps + 1)
     if progress:
-        from tqdm import tqdm
         steps_iter = tqdm(steps_iter, desc=f"toy GAN ({loss})", unit="step")
     every = max(1, steps // n_snapshots)
     for step in steps_iter:
@@ -109,11 +110,11 @@ def train(steps: int = 2000, batch_size: int = 128, loss: str = "nonsaturating",
 
 def plot(run: ToyRun, path: str):
     """Real vs generated points at each snapshot, and the loss curves, in one PNG."""
+    # matplotlib is slow to import and only this picture needs it: gan_step's readers (the exercises,
+    # the tests) import this module too.
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from .io import atomic_savefig
 
     n = len(run.snapshots)
     fig, axes = plt.subplots(1, n + 1, figsize=(3.2 * (n + 1), 3.4))

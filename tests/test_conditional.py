@@ -8,14 +8,16 @@ import json
 import numpy
 import pytest
 
-from minigan import losses, metrics, nn
-from minigan.acgan import ClassLoss
+from minigan import losses, nn
+
+from minigan.evaluation import metrics
+from minigan.conditional.acgan import ClassLoss
 from minigan.backend import manual_seed
 from minigan.cli import main
-from minigan.discriminator_pass import discriminator_pass
+from minigan.gan.discriminator_pass import discriminator_pass
 from minigan.gradcheck import THRESHOLD, numerical_gradient, rel_error
-from minigan.infogan import InformationLoss, traversal_codes
-from minigan.train import TrainConfig, Trainer, train
+from minigan.conditional.infogan import InformationLoss, traversal_codes
+from minigan.training import TrainConfig, Trainer, train
 
 
 def rng(seed=0):
@@ -193,7 +195,7 @@ def test_best_matching_against_every_permutation():
 
 
 def test_label_accuracy_and_matched_code_accuracy_on_real_digits():
-    from minigan.classifier import class_probabilities, load_classifier
+    from minigan.evaluation.classifier import class_probabilities, load_classifier
     from minigan.data import load
     test = load("mnist", "test")
     images, labels = test.images[:500], test.labels[:500]
@@ -339,7 +341,7 @@ def test_the_dcgan_discriminator_is_a_projection_and_label_planes_remain_a_choic
     """The conditional DCGAN's D: a projection (minigan's choice) or label planes (the alternative measured
     by demos/conditional_ablation.py); both read (x, y) and give one logit."""
     from minigan import models
-    from minigan.conditioning import ClassConditional
+    from minigan.conditional import ClassConditional
     config = {"model": "dcgan", "width": 0.1, "conditional": True}
     x, y = rng(20).uniform(-1, 1, (4, 1, 28, 28)).astype(numpy.float32), numpy.array([0, 3, 3, 9])
     _, D = models.build_from_config(config)
@@ -389,9 +391,9 @@ def test_spectral_norm_refuses_a_projection_discriminator():
         models.build_from_config({"model": "dcgan", "width": 0.1, "conditional": True, "spectral_norm": True})
 
 
-# ---- the cGAN's mismatched pairs (minigan/mismatch.py) -------------------------------------------
+# ---- the cGAN's mismatched pairs (minigan/conditional/mismatch.py) -------------------------------------------
 def test_wrong_labels_are_the_other_trained_classes_uniformly():
-    from minigan.mismatch import MismatchedLabels
+    from minigan.conditional.mismatch import MismatchedLabels
     loss = losses.get_gan_loss("nonsaturating")
     term = MismatchedLabels(loss, 1.0, [1, 4, 7, 9], 10, seed=0)
     labels = numpy.repeat(numpy.array([1, 4, 7, 9]), 3000)
@@ -421,7 +423,7 @@ def _label_reading_d(kind):
 @pytest.mark.parametrize("loss_name", ["nonsaturating", "hinge"])
 def test_the_mismatch_term_adds_its_gradient_against_finite_differences(kind, loss_name):
     """w · fake_term(D(x, ŷ)): every D parameter's gradient, in float64, added to what .grad held."""
-    from minigan.mismatch import MismatchedLabels
+    from minigan.conditional.mismatch import MismatchedLabels
     D, loss = _label_reading_d(kind), losses.get_gan_loss(loss_name)
     x, y = rng(30).standard_normal((6, 1, 2, 2)), numpy.array([0, 1, 2, 2, 1, 0])
     term = MismatchedLabels(loss, 0.7, [0, 1, 2], 3, seed=4)

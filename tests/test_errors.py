@@ -104,9 +104,11 @@ def test_bad_optimizer_arguments(make, message):
 import json  # noqa: E402
 import os  # noqa: E402
 
-from minigan import models, penalties  # noqa: E402
+from minigan import models  # noqa: E402
+
+from minigan.gan import penalties  # noqa: E402
 from minigan.cli import main  # noqa: E402
-from minigan.train import TrainConfig, Trainer  # noqa: E402
+from minigan.training import TrainConfig, Trainer  # noqa: E402
 
 
 def _kept_dense():

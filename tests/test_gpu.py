@@ -118,8 +118,8 @@ def test_a_toy_gan_step_runs_on_the_gpu():
 
 
 def test_the_trainer_runs_saves_and_samples_on_the_gpu(tmp_path):
-    from minigan.sample import sample
-    from minigan.train import Trainer, TrainConfig
+    from minigan.training.sample import sample
+    from minigan.training import Trainer, TrainConfig
     config = TrainConfig(model="dcgan", width=0.125, dataset="mnist", device="gpu", batch_size=16, out=str(tmp_path))
     data = numpy.random.default_rng(0).uniform(-1, 1, (64, 1, 28, 28)).astype(numpy.float32)
     trainer = Trainer(config, real_data=data)
@@ -139,7 +139,7 @@ def test_the_trainer_runs_saves_and_samples_on_the_gpu(tmp_path):
 def test_conditional_steps_on_the_gpu_match_the_cpu(tmp_path, fields):
     """The labels, one-hot rows and heads' losses of the conditional GANs, on CuPy: the same first step
     as on the CPU (the codes are drawn on the host), within float32 tolerance."""
-    from minigan.train import Trainer, TrainConfig
+    from minigan.training import Trainer, TrainConfig
     data = numpy.random.default_rng(0).uniform(-1, 1, (32, 1, 28, 28)).astype(numpy.float32)
     labels = numpy.arange(32) % 10
     rows = {}

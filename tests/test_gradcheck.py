@@ -3,13 +3,15 @@
 import numpy
 import pytest
 
-from minigan import gradcheck, gradcheck_suite, nn
+from minigan import gradcheck, nn
+
+from minigan.gradcheck import suite
 from minigan.cli import main
 
 
-@pytest.mark.parametrize("case", gradcheck_suite.LAYER_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", suite.LAYER_CASES, ids=lambda c: c.name)
 def test_layer_gradients(case):
-    results = gradcheck_suite.run_layer_case(case)
+    results = suite.run_layer_case(case)
     checked = {r.wrt for r in results}
     module, x = case.build()
     # every float input (x, or x0, x1, ... for several inputs; integer labels have no gradient) and every parameter
@@ -21,9 +23,9 @@ def test_layer_gradients(case):
         assert r.max_rel_error <= gradcheck.THRESHOLD, f"{r.name} ({r.mode}) d/d{r.wrt}: {r.max_rel_error:.2e}"
 
 
-@pytest.mark.parametrize("name,fn,logits", gradcheck_suite.LOSS_CASES, ids=[c[0] for c in gradcheck_suite.LOSS_CASES])
+@pytest.mark.parametrize("name,fn,logits", suite.LOSS_CASES, ids=[c[0] for c in suite.LOSS_CASES])
 def test_loss_gradients(name, fn, logits):
-    r = gradcheck_suite.run_loss_case(name, fn, logits)
+    r = suite.run_loss_case(name, fn, logits)
     assert r.max_rel_error <= gradcheck.THRESHOLD, f"{name}: {r.max_rel_error:.2e}"
 
 
@@ -55,7 +57,7 @@ def test_the_checker_catches_wrong_backward_passes(method):
 
 def test_the_checker_catches_a_wrong_loss_gradient():
     def half_gradient(z):
-        value, grad = gradcheck_suite.losses.generator_loss_nonsaturating(z)
+        value, grad = suite.losses.generator_loss_nonsaturating(z)
         return value, grad / 2
     assert not gradcheck.check_loss(half_gradient, numpy.linspace(-2, 2, 8).reshape(8, 1)).passed
 
@@ -70,14 +72,14 @@ def test_gradcheck_command_prints_the_table_and_exits_0(capsys):
     assert main(["gradcheck"]) == 0
     out = capsys.readouterr().out
     assert "max rel error" in out and "FAIL" not in out
-    for case in gradcheck_suite.LAYER_CASES:
+    for case in suite.LAYER_CASES:
         assert case.name in out
     assert "0 failed" in out
 
 
 def test_gradcheck_command_exits_non_zero_when_a_row_fails(monkeypatch, capsys):
-    broken = gradcheck_suite.Case("Wrong tanh", lambda: (WrongTanh(), numpy.linspace(-1, 1, 6).reshape(2, 3)))
-    monkeypatch.setattr(gradcheck_suite, "LAYER_CASES", gradcheck_suite.LAYER_CASES + [broken])
+    broken = suite.Case("Wrong tanh", lambda: (WrongTanh(), numpy.linspace(-1, 1, 6).reshape(2, 3)))
+    monkeypatch.setattr(suite, "LAYER_CASES", suite.LAYER_CASES + [broken])
     assert main(["gradcheck"]) == 1
     out = capsys.readouterr().out
     assert "Wrong tanh" in out and "FAIL" in out and "2 failed" in out   # its train and eval rows

@@ -6,7 +6,7 @@ import os
 import numpy
 import pytest
 
-from minigan import classifier, metrics
+from minigan.evaluation import classifier, metrics
 from minigan.cli import main
 
 
@@ -120,8 +120,8 @@ def test_minigan_eval_on_a_run_and_on_samples(tmp_path, capsys):
 
 def test_the_collapse_alarm_explains_mode_collapse(tmp_path):
     from minigan.data import ring_modes
-    from minigan.monitor import after_epoch
-    from minigan.train import Trainer, TrainConfig
+    from minigan.training.monitor import after_epoch
+    from minigan.training import Trainer, TrainConfig
     config = TrainConfig(model="toy", dataset="ring", out=str(tmp_path), toy_samples=1000, batch_size=100)
     trainer = Trainer(config)
     with open(tmp_path / "metrics.jsonl", "w") as f:

@@ -3,21 +3,25 @@ failing tests, the API contract (accumulation, no pending cache), and the layers
 import numpy
 import pytest
 
-from minigan import gradcheck, gradcheck_suite, nn, penalties
+from minigan import gradcheck, nn
+
+from minigan.gradcheck import suite
+
+from minigan.gan import penalties
 from minigan.backend import manual_seed
 from minigan.checks import CallOrderError
 
 
-@pytest.mark.parametrize("case", gradcheck_suite.PENALTY_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", suite.PENALTY_CASES, ids=lambda c: c.name)
 def test_penalty_gradients_against_finite_differences(case):
-    results = gradcheck_suite.run_penalty_case(case)
+    results = suite.run_penalty_case(case)
     critic, _ = case.build()
     assert {r.wrt for r in results} == {"x"} | {name for name, _ in critic.named_parameters()}
     for r in results:
         assert r.max_rel_error <= gradcheck.THRESHOLD, f"{r.name} d/d{r.wrt}: {r.max_rel_error:.2e}"
 
 
-@pytest.mark.parametrize("case", gradcheck_suite.PENALTY_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", suite.PENALTY_CASES, ids=lambda c: c.name)
 def test_the_penalty_cases_stay_away_from_the_kinks(case):
     """Every LeakyReLU input is ≥ 0.01 from 0, while the finite differences move a weight by 2h =
     2e-4, which moves a pre-activation by at most 2e-4 times an input of size ≤ 4."""
@@ -32,7 +36,7 @@ def test_the_penalty_cases_stay_away_from_the_kinks(case):
 
 def test_the_smooth_critic_has_a_nonzero_input_gradient_of_the_penalty():
     """With Tanh and Sigmoid the second sweep carries something, so the x row is not 0 against 0."""
-    critic, x = gradcheck_suite.PENALTY_CASES[1].build()
+    critic, x = suite.PENALTY_CASES[1].build()
     critic.to(dtype=numpy.float64)
     _, _, dx = penalties._gradient_penalty(critic, x, 10.0)
     assert dx is not None and float(numpy.abs(dx).max()) > 1e-3
@@ -132,7 +136,7 @@ def test_a_layer_without_a_double_backward_says_which_layers_have_one():
 # ---- the API contract -------------------------------------------------------------------------------
 def test_penalties_add_into_grad_and_leave_no_pending_cache():
     manual_seed(0)
-    D = gradcheck_suite.smooth_critic().to(dtype=numpy.float64)
+    D = suite.smooth_critic().to(dtype=numpy.float64)
     x = numpy.random.default_rng(0).standard_normal((6, 3))
     D.zero_grad()
     penalties.gradient_penalty(D, x, weight=10.0)
@@ -183,7 +187,7 @@ def test_bad_weights_are_clear_errors(bad, message):
 
 def test_penalties_run_on_each_backend(xp):
     manual_seed(0)
-    D = gradcheck_suite.conv_critic().to(device="cpu" if xp is numpy else "gpu")
+    D = suite.conv_critic().to(device="cpu" if xp is numpy else "gpu")
     x = xp.asarray(numpy.random.default_rng(0).standard_normal((4, 1, 7, 7)).astype(numpy.float32))
     D.zero_grad()
     value = penalties.gradient_penalty(D, x, 10.0)

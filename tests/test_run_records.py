@@ -5,9 +5,9 @@ import json
 import numpy
 import pytest
 
-from minigan import plots
+from minigan.training import pictures
 from minigan.io import read_jsonl, strict_json
-from minigan.train import TrainConfig, train
+from minigan.training import TrainConfig, train
 
 
 def strict_rows(path):
@@ -34,7 +34,7 @@ def test_an_infinite_reverse_kl_is_written_as_null(tmp_path):
 
 def test_the_moving_average_skips_missing_values():
     values = [None] * 4 + [1.0, 3.0, float("nan"), 5.0]
-    smoothed = plots.moving_average(values, window=3)
+    smoothed = pictures.moving_average(values, window=3)
     assert numpy.isnan(smoothed[:4]).all()                        # nothing yet to average
     numpy.testing.assert_allclose(smoothed[4:], [1.0, 2.0, 2.0, 4.0])
 
@@ -234,7 +234,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from minigan import checkpoint  # noqa: E402
+from minigan.training import checkpoint  # noqa: E402
 
 
 def _train_cmd(out):
@@ -311,10 +311,10 @@ def _rows(epochs=3, steps_per_epoch=40):
 
 def test_the_loss_and_gradient_pictures_keep_legends_off_the_data_and_mark_whole_epochs(monkeypatch, tmp_path):
     import matplotlib.pyplot as plt
-    figures = _capture_figures(monkeypatch, plots)
+    figures = _capture_figures(monkeypatch, pictures)
     log = tmp_path / "log.jsonl"
     log.write_text("".join(strict_json(r) + "\n" for r in _rows()))
-    plots.run_pictures(str(log), str(tmp_path))
+    pictures.run_pictures(str(log), str(tmp_path))
     for name in ("losses.png", "grad_norms.png"):
         fig = figures[name]
         renderer = figures[name + " renderer"]
@@ -332,10 +332,9 @@ def test_the_loss_and_gradient_pictures_keep_legends_off_the_data_and_mark_whole
 def test_the_toy_metrics_picture_has_whole_epoch_ticks(monkeypatch, tmp_path):
     import matplotlib.pyplot as plt
 
-    from minigan import monitor
-    figures = _capture_figures(monkeypatch, monitor)
+    figures = _capture_figures(monkeypatch, pictures)
     rows = [{"epoch": e, "coverage": 8, "high_quality_percent": 50.0} for e in (1, 2, 3)]
-    monitor._plot(rows, str(tmp_path / "metrics.png"), "modes captured", 8, toy=True)
+    pictures.save_metrics_plot(rows, str(tmp_path / "metrics.png"), "modes captured", 8, toy=True)
     ticks = figures["metrics.png"].axes[0].get_xticks()
     shown = [t for t in ticks if 1 <= t <= 3]
     assert shown and all(float(t).is_integer() for t in shown)
@@ -359,7 +358,7 @@ def test_every_option_of_every_command_has_help():
 
 
 def test_checkpoints_are_written_every_n_steps_inside_an_epoch(monkeypatch, tmp_path):
-    from minigan import train as train_module
+    from minigan.training import trainer as train_module
     saved = []
     real_save = train_module.Trainer.save_checkpoint
 

@@ -1,11 +1,11 @@
-"""The CPU thread policy (minigan/threads.py): where the count comes from, the warning on a busy
+"""The CPU thread policy (minigan/training/threads.py): where the count comes from, the warning on a busy
 machine, and that the count reaches the BLAS and the benchmark rows. Never a timing."""
 import json
 
 import pytest
 import threadpoolctl
 
-from minigan import threads
+from minigan.training import threads
 from minigan.cli import main
 
 

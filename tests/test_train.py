@@ -10,9 +10,9 @@ import time
 import numpy
 import pytest
 
-from minigan import checkpoint
+from minigan.training import checkpoint
 from minigan.cli import main
-from minigan.train import DivergenceError, Trainer, TrainConfig, train
+from minigan.training import DivergenceError, Trainer, TrainConfig, train
 
 
 def synthetic_images(n=256, seed=0):
@@ -105,7 +105,7 @@ def test_resume_continues_bit_identically(tmp_path):
 KILL_SCRIPT = r"""
 import sys
 import numpy
-from minigan.train import Trainer, TrainConfig
+from minigan.training import Trainer, TrainConfig
 config = TrainConfig(model="mlp", dataset="mnist", out=sys.argv[1], width=2.0)
 trainer = Trainer(config, real_data=numpy.zeros((64, 1, 28, 28), numpy.float32))
 print("ready", flush=True)
@@ -337,7 +337,7 @@ def test_bench_train_with_the_gradient_penalty_prints_the_ratio_to_wgan(capsys):
 # ---- the discriminator pass: one concatenated batch, or two passes with BatchNorm ------------------------
 from minigan import losses as losses_module, nn  # noqa: E402
 from minigan.backend import manual_seed  # noqa: E402
-from minigan.train import discriminator_pass  # noqa: E402
+from minigan.gan.discriminator_pass import discriminator_pass  # noqa: E402
 
 
 def _d_grads(D):
@@ -404,7 +404,7 @@ def test_the_toy_gan_step_runs_g_once_so_batchnorm_statistics_move_once():
 
 # ---- weight averaging of G (--ema) and fresh noise for the generator step (--fresh-noise) ----------------
 def test_weight_average_by_hand():
-    from minigan.ema import WeightAverage
+    from minigan.gan.ema import WeightAverage
     manual_seed(0)
     avg, src = nn.Dense(3, 2), nn.Dense(3, 2)
     start = avg.weight.data.copy()
@@ -497,7 +497,7 @@ def test_a_discriminator_with_minibatch_discrimination_sees_real_and_fake_apart(
 
 # ---- feature matching ----------------------------------------------------------------------------------------
 def test_feature_matching_gradient_against_finite_differences():
-    from minigan.feature_matching import FeatureMatching
+    from minigan.gan.feature_matching import FeatureMatching
     from minigan.gradcheck import numerical_gradient, rel_error
     manual_seed(0)
     D = nn.Sequential(nn.Dense(2, 6), nn.Tanh(), nn.Dense(6, 5), nn.Tanh(), nn.Dense(5, 1)).to(dtype=numpy.float64)

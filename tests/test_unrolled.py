@@ -1,21 +1,24 @@
-"""The unrolled GAN (minigan/unrolled.py): Hessian-vector products and the unrolled generator gradient
+"""The unrolled GAN (minigan/gan/unrolled.py): Hessian-vector products and the unrolled generator gradient
 against finite differences, a check that can fail (the first-order gradient does), the contract with D
 (left as found), the layers that refuse, and training with --unroll (resumes exactly)."""
 import numpy
 import pytest
 
-from minigan import gradcheck, gradcheck_suite, losses, nn
+from minigan import gradcheck, losses, nn
+from minigan.gradcheck import checker
+
+from minigan.gradcheck import suite
 from minigan.backend import manual_seed
-from minigan.objectives import AdversarialObjective
-from minigan.train import TrainConfig, Trainer
-from minigan.discriminator_pass import discriminator_pass
-from minigan.unrolled import UnrolledObjective, check_unrollable, hessian_vector_product
+from minigan.gan.objectives import AdversarialObjective
+from minigan.training import TrainConfig, Trainer
+from minigan.gan.discriminator_pass import discriminator_pass
+from minigan.gan.unrolled import UnrolledObjective, check_unrollable, hessian_vector_product
 
 
-@pytest.mark.parametrize("case", gradcheck_suite.SECOND_ORDER_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", suite.SECOND_ORDER_CASES, ids=lambda c: c.name)
 def test_second_order_gradients_against_finite_differences(case):
-    results = gradcheck_suite.run_second_order_case(case)
-    G, D, _, _ = gradcheck_suite._unroll_toy(case.critic, case.seed)
+    results = suite.run_second_order_case(case)
+    G, D, _, _ = suite._unroll_toy(case.critic, case.seed)
     expected = ({"fake"} | {n for n, _ in D.named_parameters()} if case.kind == "hvp"
                 else {"z"} | {f"G.{n}" for n, _ in G.named_parameters()})
     assert {r.wrt for r in results} == expected
@@ -23,12 +26,12 @@ def test_second_order_gradients_against_finite_differences(case):
         assert r.max_rel_error <= gradcheck.THRESHOLD, f"{r.name} d/d{r.wrt}: {r.max_rel_error:.2e}"
 
 
-@pytest.mark.parametrize("case", [c for c in gradcheck_suite.SECOND_ORDER_CASES if c.critic is
-                                  gradcheck_suite.leaky_point_critic], ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in suite.SECOND_ORDER_CASES if c.critic is
+                                  suite.leaky_point_critic], ids=lambda c: c.name)
 def test_the_leaky_cases_stay_away_from_the_kinks(case):
     """Every LeakyReLU input stays ≥ 0.01 from 0 at every point of the look-ahead (θ⁰ … θᴷ), on real
     and fake points, far beyond what the finite differences' 2h = 2e-4 steps move them."""
-    G, D, z, real = gradcheck_suite._unroll_toy(case.critic, case.seed)
+    G, D, z, real = suite._unroll_toy(case.critic, case.seed)
     G.to(dtype=numpy.float64)
     D.to(dtype=numpy.float64)
     fake = G.predict(z)
@@ -46,7 +49,7 @@ def test_the_leaky_cases_stay_away_from_the_kinks(case):
 
 
 def _float64_toy(seed=93):
-    G, D, z, real = gradcheck_suite._unroll_toy(gradcheck_suite.smooth_point_critic, seed)
+    G, D, z, real = suite._unroll_toy(suite.smooth_point_critic, seed)
     G.to(dtype=numpy.float64)
     D.to(dtype=numpy.float64)
     return G, D, z, real
@@ -70,7 +73,7 @@ def test_the_check_can_fail_without_the_second_order_terms():
         p.data = data
 
     def value():
-        return gradcheck.unrolled_value(nn.Sequential(), D, loss, fake, real, 3, 0.5)
+        return checker.unrolled_value(nn.Sequential(), D, loss, fake, real, 3, 0.5)
 
     numeric = gradcheck.numerical_gradient(value, fake)
     assert gradcheck.rel_error(numeric, exact) <= gradcheck.THRESHOLD
@@ -110,7 +113,7 @@ def test_a_hessian_vector_product_is_linear_in_v_and_symmetric():
 def test_each_loss_curvature_is_the_derivative_of_its_gradient(name):
     """loss.curvature(out) = d/d out of the term's gradient, elementwise (hinge: away from its kinks)."""
     loss = losses.get_gan_loss(name)
-    out = gradcheck_suite.away_from_zero((6, 1), 3) * 0.7 + 0.05   # |out ± 1| ≥ 0.02: away from hinge kinks
+    out = suite.away_from_zero((6, 1), 3) * 0.7 + 0.05   # |out ± 1| ≥ 0.02: away from hinge kinks
     out = out[numpy.abs(numpy.abs(out) - 1) > 0.02].reshape(-1, 1)
     for term in (lambda o: loss.real_term(o, 1.0)[1], lambda o: loss.fake_term(o)[1]):
         h = 1e-5
@@ -137,7 +140,7 @@ def test_the_double_backward_itself_refuses_adjoints_a_layer_would_ignore():
     manual_seed(0)
     D = nn.spectral_norm_all(nn.Sequential(nn.Dense(2, 4), nn.Tanh(), nn.Dense(4, 1)))
     D.to(dtype=numpy.float64)
-    real, fake = gradcheck_suite.normal((3, 2), 1), gradcheck_suite.normal((3, 2), 2)
+    real, fake = suite.normal((3, 2), 1), suite.normal((3, 2), 2)
     v = [numpy.ones(p.shape) for p in D.parameters()]
     with pytest.raises(ValueError, match="SpectralNorm.*cannot differentiate"):
         hessian_vector_product(D, losses.get_gan_loss("nonsaturating"), real, fake, v)

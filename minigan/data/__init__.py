@@ -1,4 +1,6 @@
-"""Datasets: MNIST and Fashion-MNIST (mnist.py), and the 2-D toy mixtures (toy.py)."""
+"""Datasets: MNIST and Fashion-MNIST (``mnist.py``: the IDX reader, checksums, the download and the
+search order --data, MINIGAN_DATA, ~/.cache/minigan), and the 2-D toy mixtures (``toy.py``: the ring
+of 8 and the grid of 25 Gaussians)."""
 from .mnist import CLASS_NAMES, DatasetError, ImageDataset, batches, cache_dir, load, locate, to_uint8
 from .toy import grid, grid_modes, ring, ring_modes
 

@@ -26,8 +26,9 @@ import urllib.request
 from dataclasses import dataclass
 
 import numpy
+from tqdm import tqdm
 
-from ..io import atomic_path
+from minigan.io import atomic_path
 
 # name: (size in bytes, sha256) of the files as originally published
 FILES = {
@@ -99,7 +100,6 @@ def verify_file(file_path: str, size: int, sha256: str):
 
 def _download(url: str, destination: str, size: int, sha256: str, progress: bool):
     """Fetch url into destination atomically, verifying it before the final rename."""
-    from tqdm import tqdm
 
     with atomic_path(destination) as tmp:
         with urllib.request.urlopen(url, timeout=30) as response, open(tmp, "wb") as out:

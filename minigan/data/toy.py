@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..checks import check_positive_int
+from minigan.checks import check_positive_int
 
 
 def _check_spread(where: str, **values):

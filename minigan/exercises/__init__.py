@@ -9,11 +9,15 @@
 
 Each exercise is one file in this package: a skeleton (the class or function with its docstring,
 the bodies replaced by a ``raise NotImplementedError`` that says what to compute) and a checker.
-The checks come from minigan/exercises/grading.py.
+The checks come from minigan/exercises/grading.py. In learning order: ``dense.py``, ``leaky_relu.py``,
+``bce.py``, ``gan_losses.py``, ``adam.py``, ``batchnorm.py``, ``conv.py`` (Conv2d), ``col2im.py``,
+``conv.py`` again (ConvTranspose2d), ``gan_step.py`` (the GAN step, then the gradient penalty).
 """
 from __future__ import annotations
 
 import os
+
+from minigan.io import atomic_path
 
 from . import adam, bce, batchnorm, col2im, conv, dense, gan_losses, gan_step, leaky_relu
 from .grading import ExerciseError, format_table, load_learner
@@ -46,7 +50,6 @@ def start(name: str, folder: str = "exercises") -> str:
         raise ExerciseError(f"minigan exercise start: {path} exists already and is left as it is (your work is in "
                             f"it). Check it with: minigan exercise check {name}" + (f" --dir {folder}" if folder != "exercises" else ""))
     os.makedirs(folder, exist_ok=True)
-    from ..io import atomic_path
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
         f.write(exercise.skeleton)
     return path

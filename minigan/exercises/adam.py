@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy
 
-from .. import nn, optim
+from minigan import nn, optim
 from .grading import Exercise, Result, attempt, close
 
 SKELETON = '''"""Exercise 5: one Adam update of one parameter (Kingma & Ba 2015).

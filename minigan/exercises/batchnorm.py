@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy
 
-from .. import nn
+from minigan import nn
 from .grading import Exercise, Result, attempt, close, gradient_rows
 
 SKELETON = '''"""Exercise 6: BatchNorm1d in training mode, on x of shape (N, F).

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy
 
-from .. import nn
-from ..backend import manual_seed
-from ..nn import im2col as engine_im2col
+from minigan import nn
+from minigan.backend import manual_seed
+from minigan.nn import conv as conv_module
+from minigan.nn import im2col as engine_im2col
 from .grading import Exercise, Result, attempt, close, gradient_rows
 
 SKELETON = '''"""Exercise 8: col2im, the adjoint of im2col.
@@ -76,7 +77,6 @@ def check(module):
     results += attempt("adjoint", adjoint)
 
     def conv():
-        from ..nn import conv as conv_module
         original = conv_module.col2im
         conv_module.col2im = col2im                      # Conv2d's input gradient now runs on your col2im
         try:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy
 
-from .. import nn
-from ..backend import manual_seed
+from minigan import nn
+from minigan.backend import manual_seed
 from .grading import Exercise, Result, attempt, close, gradient_rows
 
 CONV_SKELETON = '''"""Exercise 7: Conv2d as one matrix product.

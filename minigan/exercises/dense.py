@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import numpy
 
-from .. import nn
-from ..backend import manual_seed
+from minigan import models, nn, optim
+from minigan.backend import manual_seed
+from minigan.data import ring
+from minigan.losses import get_gan_loss
+from minigan.toy_gan import distance_to_ring, gan_step
 from .grading import Exercise, Result, attempt, close, gradient_rows
 
 SKELETON = '''"""Exercise 1: the Dense (fully connected) layer, y = x W + b.
@@ -98,10 +101,6 @@ def check(module):
     results += attempt("gradient check", gradcheck)
 
     def training():
-        from ..toy_gan import distance_to_ring, gan_step
-        from .. import models, optim
-        from ..data import ring
-        from ..losses import get_gan_loss
         manual_seed(0)
         G, D = models.toy(width=0.5)
         for net in (G, D):                                   # every Dense becomes the learner's, same weights

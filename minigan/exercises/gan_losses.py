@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy
 
-from .. import losses
-from ..gradcheck import check_loss
+from minigan import losses
+from minigan.gradcheck.checker import check_loss
 from .grading import Exercise, Result, attempt, close
 
 SKELETON = '''"""Exercise 4: the generator losses, on D's logits ℓ = D(G(z)) (D(x) = σ(ℓ)).

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import numpy
 
-from .. import gradcheck_suite, models, optim, penalties, toy_gan
-from ..backend import manual_seed
-from ..data import ring
-from ..losses import get_gan_loss
+from minigan.gradcheck import suite as gradcheck_suite
+from minigan import models, optim, toy_gan
+from minigan.gan import penalties
+from minigan.backend import manual_seed
+from minigan.data import ring
+from minigan.losses import get_gan_loss
 from .grading import Exercise, Result, attempt, close
 
 STEP_SKELETON = '''"""Exercise 10: one GAN training step (Goodfellow et al. 2014, Algorithm 1).
@@ -137,8 +139,8 @@ def check_penalty(module):
 
 
 GAN_STEP = Exercise("gan_step", "The whole GAN step: D on real and fake, then G through a frozen D", STEP_SKELETON,
-                    check_step, "minigan/toy_gan.py (gan_step); minigan/train.py (Trainer.train_step)",
+                    check_step, "minigan/toy_gan.py (gan_step); minigan/training/trainer.py (Trainer.train_step)",
                     "docs/training.md, docs/module-api.md#the-generator-step")
 GRADIENT_PENALTY = Exercise("gradient_penalty", "WGAN-GP's gradient penalty through the double backward",
-                            PENALTY_SKELETON, check_penalty, "minigan/penalties.py (gradient_penalty)",
+                            PENALTY_SKELETON, check_penalty, "minigan/gan/penalties.py (gradient_penalty)",
                             "docs/backward/double-backward.md")

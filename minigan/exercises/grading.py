@@ -9,6 +9,8 @@ from typing import Callable
 
 import numpy
 
+from minigan.gradcheck.checker import THRESHOLD, check_module
+
 
 class ExerciseError(ValueError):
     """An exercise that does not exist, a file that is missing, or one that will not import."""
@@ -76,7 +78,6 @@ def format_table(name: str, results: list) -> str:
 
 def gradient_rows(module, x) -> list:
     """One row per gradient of a float64 gradient check of ``module`` at ``x``, in train mode."""
-    from ..gradcheck import THRESHOLD, check_module
     rows = []
     for r in check_module(module, x, mode="train"):
         rows.append(Result(f"gradient check d/d{r.wrt}", r.passed, f"max relative error {r.max_rel_error:.1e} "

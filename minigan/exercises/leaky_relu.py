@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy
 
-from .. import nn
-from ..gradcheck_suite import away_from_zero
+from minigan import nn
+from minigan.gradcheck.suite import away_from_zero
 from .grading import Exercise, Result, attempt, close, gradient_rows
 
 SKELETON = '''"""Exercise 2: LeakyReLU, y = x for x > 0 and a·x otherwise (a = self.negative_slope).

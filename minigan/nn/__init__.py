@@ -1,4 +1,21 @@
-"""Layers. Every one has forward/backward/predict/parameters/zero_grad/train/eval (see module.py)."""
+"""Layers: every one a forward and a backward pass side by side, on NumPy or CuPy.
+
+Read in this order:
+
+1. ``module.py``: the contract every layer shares (forward, backward, predict, the one pending cache,
+   frozen parameters, gradient accumulation); docs/module-api.md;
+2. ``dense.py``, ``activations.py``, ``dropout.py``, ``reshape.py``, ``scale.py``: the first layers;
+3. ``sequential.py``: a network as a list of layers; ``init.py``: the initializers;
+4. convolution: ``conv_geometry.py`` (output sizes), ``im2col.py`` (patches and their adjoint),
+   ``conv.py``, ``conv_transpose.py``; docs/convolution.md;
+5. ``batchnorm.py``: batch statistics and running buffers; docs/batchnorm.md;
+6. several inputs and outputs: ``join.py`` (Concat), ``branches.py`` (Parallel, Fork, Identity),
+   ``embedding.py`` (OneHot, Embedding), ``projection.py``, ``planes.py``; docs/backward/multi-input.md;
+7. against mode collapse and for Lipschitz critics: ``pack.py`` (PacGAN),
+   ``minibatch_discrimination.py``, ``spectral_norm.py``;
+8. ``second_order.py``: the double backward, for gradient penalties and the unrolled GAN;
+   docs/backward/double-backward.md.
+"""
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .branches import Fork, Identity, Parallel

@@ -9,7 +9,7 @@ Shapes: any; y and dx have the shape of x. None of them changes its input in pla
 """
 from __future__ import annotations
 
-from ..backend import get_array_module
+from minigan.backend import get_array_module
 from .module import Module
 
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import numpy
 
-from ..backend import get_default_dtype, to_device
-from ..checks import Site, check_positive_int
+from minigan.backend import get_default_dtype, to_device
+from minigan.checks import Site, check_positive_int
 from .module import Module, parameter_from_host
 
 

@@ -19,7 +19,7 @@ and "conditional ..." rows of ``minigan gradcheck``.
 """
 from __future__ import annotations
 
-from ..checks import describe
+from minigan.checks import describe
 from .module import Module
 
 

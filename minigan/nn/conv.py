@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy
 
-from ..backend import get_array_module
-from ..checks import Site, check_ndim, check_positive_int
+from minigan.backend import get_array_module
+from minigan.checks import Site, check_ndim, check_positive_int
 from .conv_geometry import conv_geometry, pair, parse_padding
 from .im2col import col2im, im2col, place_on_canvas
 from .init import get_initializer

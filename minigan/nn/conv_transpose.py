@@ -21,7 +21,7 @@ Proof: `minigan gradcheck` rows "ConvTranspose2d …"; the loop reference and th
 """
 from __future__ import annotations
 
-from ..backend import get_array_module
+from minigan.backend import get_array_module
 from .conv import ConvLayer
 from .conv_geometry import conv_transpose_geometry, pair
 from .im2col import col2im, im2col, place_on_canvas

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..checks import Site, check_ndim, check_positive_int
+from minigan.checks import Site, check_ndim, check_positive_int
 from .init import get_initializer
 from .module import Module, parameter_from_host
 

@@ -7,7 +7,7 @@ Derivation: docs/backward/dropout.md. Gradient check: tests/test_gradcheck.py ("
 """
 from __future__ import annotations
 
-from ..backend import RNG, device_of, new_seed
+from minigan.backend import RNG, device_of, new_seed
 from .module import Module
 
 

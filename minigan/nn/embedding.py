@@ -23,10 +23,8 @@ Derivation: docs/backward/multi-input.md#embedding. Gradient check: the "Embeddi
 """
 from __future__ import annotations
 
-import numpy
-
-from ..backend import get_array_module, get_default_dtype
-from ..checks import Site, check_labels, check_positive_int
+from minigan.backend import get_array_module, get_default_dtype
+from minigan.checks import Site, check_labels, check_positive_int
 from .init import get_initializer
 from .module import Module, parameter_from_host
 

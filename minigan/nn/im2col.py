@@ -20,7 +20,7 @@ with ``numpy.add.at``, which measured 2 to 9 times slower.
 """
 from __future__ import annotations
 
-from ..backend import get_array_module
+from minigan.backend import get_array_module
 
 
 def place_on_canvas(x, canvas_hw, offset_hw):

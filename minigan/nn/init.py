@@ -22,7 +22,7 @@ import math
 
 import numpy
 
-from ..backend import host_rng
+from minigan.backend import host_rng
 
 
 def glorot_uniform(shape, fan_in: int, fan_out: int, rng=None):

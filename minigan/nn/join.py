@@ -5,15 +5,15 @@
 Each output element is a copy of exactly one input element, so the backward only hands each input
 its own slice of dy: dx_i = dy[..., start_i:stop_i, ...]. Nothing is added, nothing is lost.
 Derivation: docs/backward/multi-input.md#concat. Gradient check: the "Concat ..." rows of
-``minigan gradcheck`` (minigan/gradcheck_suite.py).
+``minigan gradcheck`` (minigan/gradcheck/suite.py).
 
 A layer with several inputs takes them as a tuple and its backward returns a tuple of gradients,
 one per input, in order (docs/module-api.md#several-inputs-and-outputs).
 """
 from __future__ import annotations
 
-from ..backend import get_array_module
-from ..checks import Site, check_float_array, check_positive_int, describe
+from minigan.backend import get_array_module
+from minigan.checks import Site, check_float_array, check_positive_int, describe
 from .module import Module
 
 

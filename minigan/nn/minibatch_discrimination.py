@@ -17,10 +17,12 @@ from the kinks of |·| at M_ibc = M_jbc, i ≠ j).
 """
 from __future__ import annotations
 
-from ..backend import get_array_module
-from ..checks import Site, check_ndim, check_positive_int
+from minigan.backend import get_array_module
+from minigan.checks import Site, check_ndim, check_positive_int
+from .dense import Dense
 from .init import get_initializer
 from .module import Module, parameter_from_host
+from .sequential import Sequential
 
 
 class MinibatchDiscrimination(Module):
@@ -75,8 +77,6 @@ class MinibatchDiscrimination(Module):
 def with_minibatch_discrimination(D, kernels: int, kernel_dim: int = 5):
     """D (a Sequential ending in Dense) with a MinibatchDiscrimination layer before its last Dense,
     which is widened to take the B extra features."""
-    from .dense import Dense
-    from .sequential import Sequential
     layers = list(D.layers)
     last = layers[-1]
     if not isinstance(last, Dense):

@@ -55,8 +55,8 @@ import contextlib
 
 import numpy
 
-from ..backend import device_of, get_array_module, get_default_dtype, to_device
-from ..checks import CallOrderError, Site, check_float_array, describe
+from minigan.backend import device_of, get_array_module, get_default_dtype, to_device, to_numpy
+from minigan.checks import CallOrderError, Site, check_float_array, describe
 
 
 class Parameter:
@@ -68,7 +68,7 @@ class Parameter:
         self.name = name
         self.requires_grad = True
         # ∂P/∂(this gradient) for a second-order P = ⟨∇θ L, v⟩ (the unrolled GAN's Hessian-vector
-        # products, minigan/unrolled.py): set by the caller around a double backward, None means 0.
+        # products, minigan/gan/unrolled.py): set by the caller around a double backward, None means 0.
         self.grad_adjoint = None
 
     @property
@@ -407,7 +407,6 @@ class Module:
     # ---- saving ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Parameters and buffers as NumPy arrays, keyed by dotted name."""
-        from ..backend import to_numpy
         state = {name: to_numpy(p.data).copy() for name, p in self.named_parameters()}
         state.update({name: to_numpy(b).copy() for name, b in self.named_buffers()})
         return state

@@ -10,8 +10,11 @@ widens D's first layer to take m samples. Proof: `minigan gradcheck` rows "Pack 
 """
 from __future__ import annotations
 
-from ..checks import check_positive_int
+from minigan.checks import check_positive_int
+from .conv import Conv2d
+from .dense import Dense
 from .module import Module
+from .sequential import Sequential
 
 
 class Pack(Module):
@@ -43,9 +46,6 @@ class Pack(Module):
 
 def pack_discriminator(D, m: int):
     """Sequential(Pack(m), *D.layers) with D's first Dense or Conv2d widened to m times its inputs."""
-    from .conv import Conv2d
-    from .dense import Dense
-    from .sequential import Sequential
     if m == 1:
         return D
     layers = list(D.layers)

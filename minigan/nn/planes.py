@@ -13,8 +13,8 @@ Derivation: docs/backward/multi-input.md#planes. Gradient check: the "Planes" ro
 """
 from __future__ import annotations
 
-from ..backend import get_array_module
-from ..checks import Site, check_ndim, check_positive_int
+from minigan.backend import get_array_module
+from minigan.checks import Site, check_ndim, check_positive_int
 from .module import Module
 
 

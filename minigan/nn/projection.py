@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..checks import Site, check_float_array, check_labels, check_ndim, check_positive_int, describe
+from minigan.checks import Site, check_float_array, check_labels, check_ndim, check_positive_int, describe
 from .embedding import one_hot
 from .init import get_initializer
 from .module import Module, parameter_from_host

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from ..checks import check_positive_int
+from minigan.checks import check_positive_int
 from .module import Module
 
 

@@ -8,7 +8,7 @@ Derivation: docs/backward/multi-input.md#scale. Gradient check: the "Scale" row 
 """
 from __future__ import annotations
 
-from ..checks import Site, check_float_array
+from minigan.checks import Site, check_float_array
 from .module import Module
 
 

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import numpy
 
-from ..backend import device_of, get_array_module, new_seed, to_device
-from ..checks import check_positive_int
+from minigan.backend import device_of, get_array_module, new_seed, to_device
+from minigan.checks import check_positive_int
 from .conv import Conv2d
 from .dense import Dense
 from .module import Module, Parameter
 from .projection import Projection
+from .sequential import Sequential
 
 
 class SpectralNorm(Module):
@@ -144,7 +145,6 @@ def spectral_norm_all(module, n_power_iterations: int = 1):
 
     Miyato et al. normalize every layer of the discriminator, the last one included.
     """
-    from .sequential import Sequential
     if not isinstance(module, Sequential):
         raise TypeError(f"spectral_norm_all: expected a Sequential, got {module!r}")
     for m in module.modules():

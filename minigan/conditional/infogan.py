@@ -18,16 +18,16 @@ continuous codes. D minimizes L_D + L_I (Q's head and the shared body), G minimi
 real images carry no codes: on them L_I is 0.
 
 Derivation of the bound: docs/infogan.md. The categorical code's accuracy (after matching codes to
-digit classes one to one) is what ``minigan eval`` reports: minigan/metrics.py ``best_matching``.
+digit classes one to one) is what ``minigan eval`` reports: minigan/evaluation/metrics.py ``best_matching``.
 """
 from __future__ import annotations
 
 import numpy
 
-from . import nn
-from .backend import get_array_module, get_default_dtype, to_device
-from .conditioning import CLASSES, Unconditional
-from .losses import gaussian_nll, softmax_cross_entropy
+from minigan import nn
+from minigan.backend import get_array_module, get_default_dtype, to_device
+from .plain import CLASSES, Unconditional
+from minigan.losses import gaussian_nll, softmax_cross_entropy
 
 NOISE_DIM = 62           # Chen et al. 2016, MNIST: 62 noise values, one 10-way code, two continuous codes
 CONTINUOUS = 2
@@ -66,6 +66,8 @@ class InfoGAN(Unconditional):
     classes = CLASSES                  # values of the categorical code
     label_noun = "categorical code"
     picture_rows = "row k: categorical code k"
+    code_names = ("labels", "continuous")   # a code, not a class: eval matches codes to classes
+    continuous = CONTINUOUS                # each one drawn as a latent traversal when training ends
     heads = (CLASSES, CONTINUOUS)
     code_scale = 1.0                   # the one-hot code as it is (demos/conditional_ablation.py tries √62)
 
@@ -87,19 +89,8 @@ class InfoGAN(Unconditional):
     def auxiliary(self, labels, codes):
         return InformationLoss(codes)
 
-    def sample_codes(self, n, rng, label=None):
-        return self.requested(n, label), rng.uniform(-1.0, 1.0, size=(n, CONTINUOUS)).astype(get_default_dtype())
-
-    def sample_arrays(self, codes):
-        return {"labels": codes[0], "continuous": codes[1]}   # a code, not a class: eval matches codes to classes
-
-    def grid_codes(self, columns, rng):
-        categorical = numpy.repeat(self.allowed, columns).astype(numpy.int64)
-        return categorical, rng.uniform(-1.0, 1.0, size=(len(categorical), CONTINUOUS)).astype(get_default_dtype())
-
-    def end_of_run_pictures(self, G, noise_dim, out, device, seed):
-        from .plots import save_traversals
-        return save_traversals(G, self, noise_dim, out, device, seed)    # what each code came to mean
+    def codes_for(self, labels, rng):
+        return labels, rng.uniform(-1.0, 1.0, size=(len(labels), CONTINUOUS)).astype(get_default_dtype())
 
 
 def traversal_codes(which: int, columns: int = 9, low: float = -2.0, high: float = 2.0):

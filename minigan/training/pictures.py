@@ -6,6 +6,8 @@
 * ``losses.png``: D and G losses, and mean D(x) / D(G(z)), over the steps;
 * ``grad_norms.png``: every layer's gradient norm over the steps (log scale), where vanishing
   and exploding gradients show;
+* ``traversal_c1.png``, ``traversal_c2.png`` (InfoGAN, when training ends): each continuous code swept
+  from −2 to 2, one row per categorical code;
 * ``penalty.png`` (runs with a gradient penalty or R1): the penalty and the mean norm of D's input
   gradient ‖∂D(x)/∂x‖ over the steps; under WGAN-GP that norm should approach 1.
 """
@@ -19,9 +21,15 @@ import numpy
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from .backend import to_numpy  # noqa: E402
-from .io import atomic_path, atomic_savefig, read_jsonl  # noqa: E402
+from PIL import Image  # noqa: E402  (Pillow comes with matplotlib)
+
+from minigan.backend import to_device, to_numpy  # noqa: E402
+from minigan.conditional import codes_to  # noqa: E402
+from minigan.conditional.infogan import traversal_codes  # noqa: E402
+from minigan.data import toy  # noqa: E402
+from minigan.io import atomic_path, atomic_savefig, read_jsonl  # noqa: E402
 
 
 def image_grid(images, columns: int = 8):
@@ -66,9 +74,6 @@ def save_toy_scatter(real, fake, modes, path: str, title: str = ""):
 
 def epoch_pictures(trainer, out: str):
     """The sample picture of the epoch just finished (G in eval mode, from the fixed noise), and the GIF."""
-    from .backend import to_device
-    from .conditioning import codes_to
-    from .data import toy
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)
     config = trainer.config
     G = trainer.sampling_generator                     # the averaged G when --ema is on
@@ -83,13 +88,12 @@ def epoch_pictures(trainer, out: str):
         modes = toy.ring_modes() if config.dataset == "ring" else toy.grid_modes()
         save_toy_scatter(trainer.real[:2000], fake, modes, path, title)
     else:
-        save_image_grid(fake, path, title + trainer.condition.picture_caption(), columns=trainer.picture_columns)
+        save_image_grid(fake, path, title + caption(trainer.condition), columns=trainer.picture_columns)
     save_gif(sorted(glob.glob(os.path.join(out, "samples", "epoch_*.png"))), os.path.join(out, "samples.gif"))
 
 
 def save_gif(frames: list[str], path: str, seconds_per_frame: float = 0.6):
     """Animate the epoch pictures (Pillow comes with matplotlib)."""
-    from PIL import Image
     if not frames:
         return
     images = [Image.open(f).convert("P", palette=Image.ADAPTIVE) for f in frames]
@@ -197,19 +201,29 @@ def penalty_picture(rows: list[dict], out: str):
     plt.close(fig)
 
 
+def caption(condition) -> str:
+    """What the rows of a one-row-per-class picture are ("row k: class k asked for"), on a line of its own."""
+    return f"\n{condition.picture_rows}" if condition.picture_rows else ""
+
+
+def end_of_run_pictures(trainer, out: str) -> list[str]:
+    """The pictures only some variants draw when training ends: InfoGAN's latent traversals."""
+    if not trainer.condition.continuous:
+        return []
+    return save_traversals(trainer.sampling_generator, trainer.condition, trainer.noise_dim, out, trainer.config.device,
+                           trainer.config.seed)
+
+
 def save_traversals(G, condition, noise_dim: int, out: str, device: str = "cpu", seed: int = 0,
                     columns: int = 9) -> list[str]:
     """InfoGAN's latent traversals, one picture per continuous code: row k has categorical code k, column j
     the continuous code swept from −2 to 2 (the other at 0), one noise vector z for every cell, so
     only the codes change along a row or a column. Writes traversal_c1.png, traversal_c2.png in ``out``."""
-    from .backend import to_device
-    from .conditioning import codes_to
-    from .infogan import CONTINUOUS, traversal_codes
     z = numpy.random.default_rng(seed).standard_normal((1, noise_dim)).astype(numpy.float32)
     paths = []
     was_training = G.training
     G.eval()
-    for which in range(CONTINUOUS):
+    for which in range(condition.continuous):
         codes = traversal_codes(which, columns)
         noise = to_device(numpy.repeat(z, len(codes[0]), axis=0), device)
         images = to_numpy(G.predict(condition.generator_input(noise, codes_to(codes, device))))
@@ -219,3 +233,29 @@ def save_traversals(G, condition, noise_dim: int, out: str, device: str = "cpu",
         paths.append(path)
     G.train(was_training)
     return paths
+
+
+def save_metrics_plot(rows, path, what, of, toy):
+    """metrics.png: the per-epoch quality (FID, or the high-quality share of toy samples) and the coverage
+    (classes covered, or modes captured), with each alarm marked (minigan/training/monitor.py)."""
+    epochs = [r["epoch"] for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    if toy:
+        ax.plot(epochs, [r["high_quality_percent"] for r in rows], "o-", label="high-quality samples (%)")
+        ax.set_ylabel("% within 3 std of a mode")
+    else:
+        ax.plot(epochs, [r["fid"] for r in rows], "o-", label="FID (classifier features)")
+        ax.set_ylabel("FID")
+    ax2 = ax.twinx()
+    ax2.plot(epochs, [r["coverage"] for r in rows], "s--", color="tab:red", label=what)
+    ax2.set_ylim(0, of + 0.5)
+    ax2.set_ylabel(what)
+    for r in rows:
+        if "alarm" in r:
+            ax.axvline(r["epoch"], color="tab:red", alpha=0.3)
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # epochs are whole numbers
+    fig.legend(loc="upper center", fontsize=7, ncol=2)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
+    atomic_savefig(fig, path, dpi=100)
+    plt.close(fig)

@@ -15,10 +15,10 @@ from typing import Callable
 
 import numpy
 
-from . import losses, nn
-from .backend import manual_seed
-from .gradcheck import (THRESHOLD, CheckResult, check_hessian_vector_product, check_loss, check_module, check_penalty,
-                        check_unrolled)
+from minigan import losses, nn
+from minigan.backend import manual_seed
+from .checker import (THRESHOLD, CheckResult, check_hessian_vector_product, check_loss, check_module, check_penalty,
+                      check_unrolled)
 
 
 def normal(shape, seed: int, scale: float = 1.0):

@@ -24,7 +24,7 @@ changes. K = 0 is the ordinary generator step. Gradient check: tests/test_unroll
 """
 from __future__ import annotations
 
-from .backend import get_array_module
+from minigan.backend import get_array_module
 from .discriminator_pass import discriminator_pass
 
 
@@ -71,7 +71,7 @@ def hessian_vector_product(D, loss, real, fake, v, real_target: float = 1.0):
 
 class UnrolledObjective:
     """L_G against D after ``steps`` look-ahead steps of gradient descent with learning rate ``lr``,
-    differentiated through them. A generator objective (minigan/objectives.py)."""
+    differentiated through them. A generator objective (minigan/gan/objectives.py)."""
 
     def __init__(self, loss, steps: int, lr: float, real_target: float = 1.0):
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:

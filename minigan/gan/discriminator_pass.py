@@ -1,11 +1,11 @@
 """One discriminator pass: the forward and backward of L_D on a real and a fake batch.
 
-Shared by the trainer's D step (minigan/train.py) and the unrolled GAN's look-ahead
-(minigan/unrolled.py).
+Shared by the trainer's D step (minigan/training/trainer.py) and the unrolled GAN's look-ahead
+(minigan/gan/unrolled.py).
 """
 from __future__ import annotations
 
-from .backend import get_array_module
+from minigan.backend import get_array_module
 
 
 def couples_samples(module) -> bool:
@@ -57,11 +57,11 @@ def discriminator_pass(D, loss, real, fake, real_target: float = 1.0, check=lamb
 
     ``real`` and ``fake`` are D's inputs: image batches, or (images, labels) for a conditional D.
     A D with extra heads (AC-GAN's class head, InfoGAN's Q) returns (logit, *heads); ``auxiliary``
-    is then this step's loss on them (minigan/conditioning.py), added to L_D.
+    is then this step's loss on them (minigan/conditional/__init__.py), added to L_D.
 
     Adds ∂L_D/∂θ into D's ``.grad``; returns (L_D, D's adversarial outputs on [real; fake]).
     ``keep_for_double_backward=True`` keeps the pass for a double backward (the unrolled GAN's
-    Hessian-vector products, minigan/unrolled.py); that needs the one-pass case.
+    Hessian-vector products, minigan/gan/unrolled.py); that needs the one-pass case.
     """
     xp = get_array_module(images_of(real))
     if couples_samples(D):

@@ -6,13 +6,13 @@ gradients are tame. minigan has four ways, each a small piece with its math else
 | piece | what it does | where the math is |
 |---|---|---|
 | :class:`WeightClipping` (``--loss wgan``) | clip every critic weight to [−c, c] after each step | Arjovsky et al. 2017 |
-| :class:`GradientPenaltyTerm` (``--loss wgan-gp``) | λ·mean (‖∂D(x̂)/∂x̂‖ − 1)² at interpolates | minigan/penalties.py |
-| :class:`R1Term` (``--r1 GAMMA``) | (γ/2)·mean ‖∂D(x)/∂x‖² at the real data | minigan/penalties.py |
+| :class:`GradientPenaltyTerm` (``--loss wgan-gp``) | λ·mean (‖∂D(x̂)/∂x̂‖ − 1)² at interpolates | minigan/gan/penalties.py |
+| :class:`R1Term` (``--r1 GAMMA``) | (γ/2)·mean ‖∂D(x)/∂x‖² at the real data | minigan/gan/penalties.py |
 | spectral normalization (``--spectral-norm``) | every layer of D divides its weight by σ(W) | minigan/nn/spectral_norm.py |
 
 The trainer's discriminator step calls each *penalty* after the loss's own backward, as
 ``term(D, real, fake, labels)``: it adds its gradient into D's ``.grad`` and returns what to log (the
-labels are for terms that need them, such as the cGAN's mismatched pairs, minigan/mismatch.py). It
+labels are for terms that need them, such as the cGAN's mismatched pairs, minigan/conditional/mismatch.py). It
 calls each *constraint* after the optimizer's step. Spectral normalization changes the network itself, so it is applied when D is built.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy
 
 from . import penalties
-from .backend import get_array_module
+from minigan.backend import get_array_module
 
 
 class GradientPenaltyTerm:

@@ -1,6 +1,7 @@
 """``minigan eval``: FID, Inception Score, class coverage (images) or mode metrics (toy points).
 
-    minigan eval --run runs/NAME [--n 10000]      samples the run's generator, then evaluates
+    minigan eval --run runs/NAME [--n 10000]      samples the run's generator (minigan/training/sample.py
+                                                   ``evaluate_run``), then evaluates the samples here
     minigan eval --samples samples.npz             evaluates saved samples (minigan sample's format)
 
 Every FID is reported with its floor, FID(real training images, real test images) at the same N:
@@ -9,7 +10,7 @@ a generator cannot be expected to beat the distance between two samples of the r
 Samples that come with ``labels`` (a conditional run: cGAN, AC-GAN) add the *label accuracy*: the
 share the classifier puts in the class that was asked for. An InfoGAN run's ``labels`` are its
 categorical code, which names the digits in an order of its own: it gets the *code accuracy* after
-the best one-to-one matching of codes to classes (:func:`minigan.metrics.best_matching`).
+the best one-to-one matching of codes to classes (:func:`minigan.evaluation.metrics.best_matching`).
 """
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ import json
 
 import numpy
 
+from minigan.data import grid_modes, load, ring_modes
+
 from . import metrics
+from .classifier import class_probabilities, features, load_classifier
 
 TOY_STD = {"ring": 0.02, "grid": 0.05}
 
@@ -58,8 +62,6 @@ def _as_model_input(images) -> numpy.ndarray:
 
 def evaluate_images(images, dataset: str = "mnist", n_bootstrap: int = 10, data_path=None, labels=None,
                     labels_are_codes: bool = False) -> dict:
-    from .classifier import class_probabilities, features, load_classifier
-    from .data import load
     images = _as_model_input(images)
     model = load_classifier(dataset)
     n = len(images)
@@ -93,7 +95,6 @@ def _label_scores(probs, labels, labels_are_codes: bool) -> dict:
 
 
 def evaluate_points(points, dataset: str = "ring") -> dict:
-    from .data import grid_modes, ring_modes
     if dataset not in TOY_STD:
         raise ValueError(f"minigan eval: 2-D points are scored against a toy set {sorted(TOY_STD)}, got dataset "
                          f"{dataset!r}")
@@ -102,24 +103,6 @@ def evaluate_points(points, dataset: str = "ring") -> dict:
         raise ValueError(f"minigan eval: expected finite 2-D points of shape (N, 2), got shape {points.shape}")
     modes = ring_modes() if dataset == "ring" else grid_modes()
     return {"dataset": dataset, "n": len(points), **metrics.toy_metrics(points, modes, TOY_STD[dataset])}
-
-
-def evaluate_run(run: str, n: int = 10000, seed: int = 0, raw_weights: bool = False) -> dict:
-    import os
-    import tempfile
-
-    from .sample import sample
-    from .checkpoint import read_meta
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "samples.npz")
-        generated = sample(run, n, path, seed=seed, raw_weights=raw_weights)   # floats, before rounding to uint8
-        with numpy.load(path) as f:
-            labels = f["labels"] if "labels" in f.files else None              # what each sample was asked to show
-    # The checkpoint's own record decides (config.json is a copy a person may have edited).
-    config = read_meta(os.path.join(run, "checkpoint.npz"))["config"]
-    if config["dataset"] in TOY_STD:
-        return evaluate_points(generated, config["dataset"])
-    return evaluate_images(generated, config["dataset"], labels=labels, labels_are_codes=bool(config.get("infogan")))
 
 
 def evaluate_samples(path: str, dataset: str | None = None) -> dict:

@@ -4,11 +4,11 @@ Each objective is called as ``objective(D, real, fake, check, auxiliary) -> (L_G
 leaves D's parameters and ``.grad`` as it found them; the trainer then runs ``G.backward(dL_G/dfake)``.
 ``real`` and ``fake`` are D's inputs (images, or (images, labels) for a conditional D); dL_G/dfake is
 the gradient toward the fake *images*. ``auxiliary`` is the loss on D's extra heads (AC-GAN,
-InfoGAN; minigan/conditioning.py), or None.
+InfoGAN; minigan/conditional/__init__.py), or None.
 
 * :class:`AdversarialObjective`: L_G = loss.generator(D(G(z))), the usual step (here);
-* :class:`~minigan.feature_matching.FeatureMatching`: match the mean of D's features (Salimans et al. 2016);
-* :class:`~minigan.unrolled.UnrolledObjective`: L_G against D after k look-ahead steps (Metz et al. 2017).
+* :class:`~minigan.gan.feature_matching.FeatureMatching`: match the mean of D's features (Salimans et al. 2016);
+* :class:`~minigan.gan.unrolled.UnrolledObjective`: L_G against D after k look-ahead steps (Metz et al. 2017).
 """
 from __future__ import annotations
 

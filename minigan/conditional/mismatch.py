@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy
 
-from .backend import device_of, to_device
+from minigan.backend import device_of, to_device
 
 
 class MismatchedLabels:

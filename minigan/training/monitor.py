@@ -16,8 +16,13 @@ import os
 
 import numpy
 
-from . import metrics
-from .io import atomic_path, atomic_savefig, read_jsonl, strict_json
+from minigan.evaluation import metrics
+from minigan.evaluation.classifier import class_probabilities, features, load_classifier
+from minigan.evaluation.evaluate import evaluate_points
+from minigan.io import atomic_path, read_jsonl, strict_json
+
+from . import pictures
+from .sample import generate, sample_codes
 
 DROP = 0.7
 
@@ -29,9 +34,8 @@ def _read_rows(path: str, up_to_epoch: int) -> list[dict]:
 
 
 def _samples(trainer, n: int):
-    from .sample import generate
     rng = numpy.random.default_rng((trainer.config.seed, 7, trainer.epoch))
-    codes = trainer.condition.sample_codes(n, rng)          # classes balanced for a conditional run
+    codes = sample_codes(trainer.condition, n, rng)          # classes balanced for a conditional run
     return generate(trainer.sampling_generator, n, trainer.noise_dim, rng, trainer.config.device, codes=codes,
                     condition=trainer.condition)
 
@@ -45,11 +49,9 @@ def after_epoch(trainer, out: str, log=print) -> dict | None:
     path = os.path.join(out, "metrics.jsonl")
     rows = _read_rows(path, trainer.epoch - 1)
     if toy:
-        from .evaluate import evaluate_points
         result = evaluate_points(_samples(trainer, 1000), config.dataset)
         coverage, of, what = result["modes_captured"], result["n_modes"], "modes captured"
     else:
-        from .classifier import class_probabilities, features, load_classifier
         model = load_classifier(config.dataset)
         images = _samples(trainer, config.eval_n)
         reference = metrics.reference_stats(config.dataset, model, "test", data_path=config.data_path)
@@ -65,33 +67,5 @@ def after_epoch(trainer, out: str, log=print) -> dict | None:
     with atomic_path(path) as tmp, open(tmp, "w") as f:
         for r in rows + [row]:
             f.write(strict_json(r) + "\n")     # an infinite reverse KL (no mode reached) is written as null
-    _plot(rows + [row], os.path.join(out, "metrics.png"), what, of, toy)
+    pictures.save_metrics_plot(rows + [row], os.path.join(out, "metrics.png"), what, of, toy)
     return row
-
-
-def _plot(rows, path, what, of, toy):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    epochs = [r["epoch"] for r in rows]
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    if toy:
-        ax.plot(epochs, [r["high_quality_percent"] for r in rows], "o-", label="high-quality samples (%)")
-        ax.set_ylabel("% within 3 std of a mode")
-    else:
-        ax.plot(epochs, [r["fid"] for r in rows], "o-", label="FID (classifier features)")
-        ax.set_ylabel("FID")
-    ax2 = ax.twinx()
-    ax2.plot(epochs, [r["coverage"] for r in rows], "s--", color="tab:red", label=what)
-    ax2.set_ylim(0, of + 0.5)
-    ax2.set_ylabel(what)
-    for r in rows:
-        if "alarm" in r:
-            ax.axvline(r["epoch"], color="tab:red", alpha=0.3)
-    ax.set_xlabel("epoch")
-    from matplotlib.ticker import MaxNLocator
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # epochs are whole numbers
-    fig.legend(loc="upper center", fontsize=7, ncol=2)
-    fig.tight_layout(rect=(0, 0, 1, 0.9))
-    atomic_savefig(fig, path, dpi=100)
-    plt.close(fig)

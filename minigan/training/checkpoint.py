@@ -19,7 +19,7 @@ import zlib
 
 import numpy
 
-from .io import atomic_path
+from minigan.io import atomic_path
 
 
 class CheckpointError(ValueError):

@@ -2,11 +2,11 @@
 
 FID and the Inception Score need a network that knows the data. Instead of downloading
 Inception-v3, minigan trains a small classifier per dataset with its own layers and ships the
-weights inside the package (minigan/weights/), with their SHA-256 and the command that rebuilds
+weights inside the package (minigan/evaluation/weights/), with their SHA-256 and the command that rebuilds
 them bit for bit on the CPU:
 
-    minigan classifier --dataset mnist --epochs 6 --seed 0 --out minigan/weights/mnist_classifier.npz
-    minigan classifier --dataset fashion-mnist --epochs 6 --seed 0 --out minigan/weights/fashion-mnist_classifier.npz
+    minigan classifier --dataset mnist --epochs 6 --seed 0 --out minigan/evaluation/weights/mnist_classifier.npz
+    minigan classifier --dataset fashion-mnist --epochs 6 --seed 0 --out minigan/evaluation/weights/fashion-mnist_classifier.npz
 
 Architecture (strided convolutions in place of LeNet's pooling):
 
@@ -24,9 +24,12 @@ import time
 
 import numpy
 
-from . import nn, optim
-from .backend import device_of, manual_seed, to_device, to_numpy
-from .losses import softmax_cross_entropy
+from tqdm import tqdm
+
+from minigan import data, nn, optim
+from minigan.io import atomic_path
+from minigan.backend import device_of, manual_seed, to_device, to_numpy
+from minigan.losses import softmax_cross_entropy
 
 FEATURE_LAYERS = 7          # layers[:7] end with the ReLU after Dense(3136→128): the FID features
 WEIGHTS_DIR = os.path.join(os.path.dirname(__file__), "weights")
@@ -71,7 +74,6 @@ def train_classifier(dataset: str = "mnist", epochs: int = 6, seed: int = 0, bat
     The learning rate is multiplied by ``lr_decay`` after every epoch (1e-3, 7e-4, 4.9e-4, ...):
     large steps first, then small ones to settle (4 epochs at a constant 1e-3 stopped at 98.9%).
     """
-    from . import data
     manual_seed(seed)
     model = build_classifier()
     opt = optim.Adam(model.parameters(), lr=lr)
@@ -81,7 +83,6 @@ def train_classifier(dataset: str = "mnist", epochs: int = 6, seed: int = 0, bat
     total = epochs * steps_per_epoch if max_steps is None else min(max_steps, epochs * steps_per_epoch)
     bar = None
     if progress:
-        from tqdm import tqdm
         bar = tqdm(total=total, unit="step", desc=f"classifier on {dataset}")
     step = 0
     for epoch in range(epochs):
@@ -106,7 +107,6 @@ def train_classifier(dataset: str = "mnist", epochs: int = 6, seed: int = 0, bat
 
 
 def save_weights(model, path: str, meta: dict):
-    from .io import atomic_path
     arrays = dict(model.state_dict())
     arrays["meta"] = numpy.array(json.dumps(meta))
     with atomic_path(path) as tmp:
@@ -123,12 +123,12 @@ def load_classifier(dataset: str = "mnist", path: str | None = None):
     """The shipped classifier for ``dataset`` (eval mode), checked against its SHA-256."""
     path = path or os.path.join(WEIGHTS_DIR, f"{dataset}_classifier.npz")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"minigan.classifier: no classifier weights at {path!r}; build them with "
+        raise FileNotFoundError(f"minigan.evaluation.classifier: no classifier weights at {path!r}; build them with "
                                 f"`minigan classifier --dataset {dataset} --out {path}`")
     expected = WEIGHTS_SHA256.get(os.path.basename(path))
     digest = file_sha256(path)
     if expected is not None and digest != expected:
-        raise ValueError(f"minigan.classifier: {path!r} does not match its recorded SHA-256 {expected}")
+        raise ValueError(f"minigan.evaluation.classifier: {path!r} does not match its recorded SHA-256 {expected}")
     model = build_classifier()
     with numpy.load(path) as f:
         model.load_state_dict({k: f[k] for k in f.files if k != "meta"})

@@ -22,8 +22,8 @@ import math
 
 import numpy
 
-from .backend import get_array_module, to_device, device_of
-from .checks import check_float_array, check_same_shape, describe
+from minigan.backend import get_array_module, to_device, device_of
+from minigan.checks import check_float_array, check_same_shape, describe
 
 
 def interpolate(real, fake, rng):
@@ -33,7 +33,7 @@ def interpolate(real, fake, rng):
     ``rng`` is a ``numpy.random.Generator``; the N numbers are drawn on the host, so a seed gives
     the same x̂ on the CPU and the GPU.
     """
-    where = "minigan.penalties.interpolate"
+    where = "minigan.gan.penalties.interpolate"
     check_float_array(where, real, "real")
     check_float_array(where, fake, "fake")
     check_same_shape(where, real, fake, "real", "fake")
@@ -93,7 +93,7 @@ def _check_weight(where, weight, name):
 
 
 def _gradient_penalty(D, x_hat, weight):
-    where = "minigan.penalties.gradient_penalty"
+    where = "minigan.gan.penalties.gradient_penalty"
     weight = _check_weight(where, weight, "weight")
 
     def penalty(squared):                       # P = w·mean (√s − 1)²,  dP/ds = w·(√s − 1)/(N·√s)
@@ -119,7 +119,7 @@ def r1_penalty(D, real, gamma: float) -> float:
 
 
 def _r1_penalty(D, real, gamma):
-    where = "minigan.penalties.r1_penalty"
+    where = "minigan.gan.penalties.r1_penalty"
     gamma = _check_weight(where, gamma, "gamma")
 
     def penalty(squared):                       # P = (γ/2)·mean s,  dP/ds = γ/(2N)

@@ -35,7 +35,10 @@ from dataclasses import dataclass
 
 import numpy
 
-from .backend import get_array_module, to_numpy
+from minigan.backend import get_array_module, to_numpy
+from minigan.gan import penalties
+from minigan.gan.discriminator_pass import discriminator_pass
+from minigan.gan.unrolled import UnrolledObjective, hessian_vector_product
 
 THRESHOLD = 1e-7
 
@@ -212,13 +215,12 @@ def check_penalty(kind: str, critic, x, weight: float, name: str, h: float = 1e-
     """Check a gradient penalty's gradient with respect to x and every parameter of ``critic``, in float64.
 
     ``kind`` is "gradient_penalty" (WGAN-GP) or "r1". The analytic side is what
-    :mod:`minigan.penalties` adds into ``.grad`` (through the double backward) and its ∂P/∂x; the
+    :mod:`minigan.gan.penalties` adds into ``.grad`` (through the double backward) and its ∂P/∂x; the
     numeric side differentiates the penalty's *value*, computed from one forward and one ordinary
     backward (``penalties.penalty_value``), so it shares no code with the double backward.
     Critics here have no random layers and no running statistics, so every evaluation is the same
     function. P is a single number, as for a loss.
     """
-    from . import penalties
     xp = get_array_module(x)
     critic.to(dtype=numpy.float64)
     x = x.astype(numpy.float64)
@@ -253,14 +255,12 @@ def check_loss(loss_fn, logits, name: str | None = None, h: float = 1e-3, **kwar
 
 
 def check_hessian_vector_product(critic, loss, real, fake, v, name: str, h: float = 1e-4) -> list[CheckResult]:
-    """Check :func:`minigan.unrolled.hessian_vector_product` (the double backward with parameter-gradient
+    """Check :func:`minigan.gan.unrolled.hessian_vector_product` (the double backward with parameter-gradient
     adjoints) against central differences of P = ⟨∇θ L_D, v⟩, in float64.
 
     The numeric side computes P from one forward and one *ordinary* backward of L_D, so it shares no
     code with the double backward. Rows: ∂P/∂fake and ∂P/∂θ (= H v) for every parameter.
     """
-    from .discriminator_pass import discriminator_pass
-    from .unrolled import hessian_vector_product
     critic.to(dtype=numpy.float64)
     real, fake = real.astype(numpy.float64), fake.astype(numpy.float64)
     params = critic.parameters()
@@ -281,7 +281,6 @@ def check_hessian_vector_product(critic, loss, real, fake, v, name: str, h: floa
 def unrolled_value(G, D, loss, z, real, steps: int, lr: float) -> float:
     """f_K = L_G(D_θᴷ(G(z))) with θᴷ after ``steps`` gradient-descent steps on L_D, computed plainly
     (forwards and ordinary backwards only); D's parameters are put back afterwards."""
-    from .discriminator_pass import discriminator_pass
     params = D.parameters()
     start = [p.data for p in params]
     fake = G.predict(z)
@@ -299,10 +298,9 @@ def unrolled_value(G, D, loss, z, real, steps: int, lr: float) -> float:
 
 
 def check_unrolled(G, D, loss, z, real, steps: int, lr: float, name: str, h: float = 1e-4) -> list[CheckResult]:
-    """Check the unrolled GAN's generator gradient (minigan.unrolled.UnrolledObjective, second order)
+    """Check the unrolled GAN's generator gradient (minigan.gan.unrolled.UnrolledObjective, second order)
     against central differences of the unrolled objective f_K (:func:`unrolled_value`), with respect to
     every parameter of G and to the noise z, in float64."""
-    from .unrolled import UnrolledObjective
     G.to(dtype=numpy.float64)
     D.to(dtype=numpy.float64)
     z, real = z.astype(numpy.float64), real.astype(numpy.float64)

@@ -14,8 +14,9 @@ Derivation: docs/conditional-gans.md#ac-gan. Training test: tests/test_condition
 """
 from __future__ import annotations
 
-from .conditioning import CLASSES, ClassConditional
-from .losses import softmax_cross_entropy
+from .plain import CLASSES
+from .cgan import ClassConditional
+from minigan.losses import softmax_cross_entropy
 
 
 class ClassLoss:

@@ -13,7 +13,7 @@ special is needed to run D part way or to backpropagate from there.
 """
 from __future__ import annotations
 
-from .backend import get_array_module
+from minigan.backend import get_array_module
 
 
 class FeatureMatching:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import os
 
+from threadpoolctl import threadpool_limits
+
 ENV = "MINIGAN_THREADS"
 _applied = None          # (count, source) set by configure(), for reporting
 
@@ -57,7 +59,6 @@ def _check(value, what: str) -> int:
 def configure(requested: int | None = None) -> int:
     """Limit NumPy's BLAS to the resolved thread count (threadpoolctl); returns the count."""
     global _applied
-    from threadpoolctl import threadpool_limits
     count, source = resolve(requested)
     threadpool_limits(limits=count, user_api="blas")
     _applied = (count, source)

@@ -1,6 +1,6 @@
 """Putting a number on a GAN: FID, the "MNIST Inception Score", class coverage, toy-mode metrics.
 
-All of them read generated samples through minigan's own classifier (minigan/classifier.py):
+All of them read generated samples through minigan's own classifier (minigan/evaluation/classifier.py):
 its 128 penultimate features for FID, its class probabilities for the Inception Score and the
 class histogram. Formulas, pitfalls and results: docs/metrics.md.
 
@@ -17,6 +17,11 @@ import math
 import os
 
 import numpy
+
+from minigan.data import cache_dir, load
+from minigan.io import atomic_path
+
+from .classifier import features
 
 COLLAPSE_EXPLANATION = (
     "Mode collapse: the generator has found a few outputs that fool the discriminator and is "
@@ -174,14 +179,11 @@ def toy_metrics(points, modes, std: float) -> dict:
 def reference_stats(dataset: str, model, split: str = "test", n: int | None = None, data_path=None,
                     cache: bool = True):
     """(μ, Σ) of the classifier features of real images, cached in ~/.cache/minigan."""
-    from .data import cache_dir, load
-    from .io import atomic_path
     tag = getattr(model, "weights_sha256", None) or "model"
     path = os.path.join(cache_dir(), f"fid_{dataset}_{split}_{n or 'all'}_{tag[:12]}.npz")
     if cache and os.path.isfile(path):
         with numpy.load(path) as f:
             return f["mu"], f["sigma"]
-    from .classifier import features
     images = load(dataset, split, path=data_path).images
     if n is not None:
         images = images[:n]
