@@ -15,6 +15,7 @@ from minigan.conditional.acgan import ClassLoss
 from minigan.backend import manual_seed
 from minigan.cli import main
 from minigan.gan.discriminator_pass import discriminator_pass
+from minigan.gan.objectives import AdversarialObjective
 from minigan.gradcheck import THRESHOLD, numerical_gradient, rel_error
 from minigan.conditional.infogan import InformationLoss, traversal_codes
 from minigan.training import TrainConfig, Trainer, train
@@ -161,6 +162,34 @@ def test_the_discriminator_step_with_heads_against_finite_differences(which):
             v, _ = discriminator_pass(D, loss, real, fake, auxiliary=make_aux())
             return v
         assert rel_error(numerical_gradient(value, p.data), analytic) <= THRESHOLD, p.name
+
+
+@pytest.mark.parametrize("which", ["acgan", "infogan", "infogan, Q with its own layer"])
+def test_the_generator_step_through_the_heads_against_finite_differences(which):
+    """G's side: L_G(D(G(z))) + the auxiliary loss's fake term (G must make its class, or its codes,
+    readable), back through a frozen D into G. Every G parameter checked in float64; D's .grad untouched."""
+    D = _head_d((3,)) if which == "acgan" else _head_d((3, 2), head_layer=which != "infogan")
+    if which == "acgan":
+        make_aux = lambda: ClassLoss(numpy.array([0, 2, 1, 2]), numpy.array([1, 1, 0, 2]))  # noqa: E731
+    else:
+        make_aux = lambda: InformationLoss((numpy.array([2, 0, 1, 1]), rng(11).uniform(-1, 1, (4, 2))))  # noqa: E731
+    manual_seed(3)
+    G = nn.Sequential(nn.Dense(3, 4), nn.Tanh(), nn.Reshape((1, 2, 2))).to(dtype=numpy.float64)
+    z = rng(12).standard_normal((4, 3))
+    objective = AdversarialObjective(losses.get_gan_loss("nonsaturating"))
+    D.zero_grad()
+    G.zero_grad()
+    value, d_fake = objective(D, None, G.forward(z), auxiliary=make_aux())
+    G.backward(d_fake)
+    assert all(not p.grad.any() for p in D.parameters())          # D was frozen
+    logit, *heads = D.predict(G.predict(z))
+    aux_value = make_aux().fake_term(tuple(heads))[0]
+    assert aux_value > 0.1                                        # the heads' term is really in L_G:
+    assert value == pytest.approx(losses.get_gan_loss("nonsaturating").generator(logit)[0] + aux_value, rel=1e-12)
+    analytic_grads = [p.grad.copy() for p in G.parameters()]
+    for p, analytic in zip(G.parameters(), analytic_grads):
+        assert rel_error(numerical_gradient(lambda: objective(D, None, G.predict(z), auxiliary=make_aux())[0], p.data),
+                         analytic) <= THRESHOLD, p.name
 
 
 def test_a_discriminator_with_heads_needs_their_loss():

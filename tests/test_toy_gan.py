@@ -38,3 +38,35 @@ def test_the_generator_step_leaves_the_discriminator_unchanged():
     opt_g.step()
     assert all(numpy.array_equal(b, p.data) and not p.grad.any() for b, p in zip(before, D.parameters()))
     assert any(p.grad.any() for p in G.parameters())
+
+
+def test_the_trainers_step_is_bit_identical_to_the_one_page_gan_step():
+    """Trainer.train_step on the plain config (nonsaturating loss, Adam, no smoothing, the fakes reused
+    for the G step) is Algorithm 1 exactly as toy_gan.gan_step writes it: same weights, batch and
+    noise give the same parameters, bit for bit, step after step."""
+    import copy
+
+    from minigan.data import ring
+    from minigan.losses import get_gan_loss
+    from minigan.optim import Adam
+    from minigan.training import TrainConfig, Trainer
+
+    rng = numpy.random.default_rng(0)
+    data = ring(512, rng).astype(numpy.float32)
+    config = TrainConfig(model="toy", dataset="ring", batch_size=64, lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.999,
+                         out="unused")
+    trainer = Trainer(config, real_data=data)
+    G, D = copy.deepcopy(trainer.G), copy.deepcopy(trainer.D)
+    start = [p.data.copy() for p in G.parameters()]
+    opt_g = Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    opt_d = Adam(D.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    loss = get_gan_loss("nonsaturating")
+    for step in range(5):
+        real = data[64 * step:64 * (step + 1)]
+        noise = rng.standard_normal((64, 2)).astype(numpy.float32)
+        row = trainer.train_step(real, noise)
+        d_loss, g_loss, _, _ = toy_gan.gan_step(G, D, opt_g, opt_d, real, noise, loss)
+        assert row["d_loss"] == d_loss and row["g_loss"] == g_loss
+        for mine, theirs in zip(trainer.G.parameters() + trainer.D.parameters(), G.parameters() + D.parameters()):
+            assert numpy.array_equal(mine.data, theirs.data), f"step {step + 1}: {mine.name} differs"
+    assert not any(numpy.array_equal(a, p.data) for a, p in zip(start, G.parameters()))    # the weights moved

@@ -544,3 +544,15 @@ def test_unrolled_with_packing_trains(tmp_path):
     config = TrainConfig(model="toy", dataset="ring", unroll=2, pack=2, toy_samples=32 * 4, batch_size=32,
                          epochs=1, out=str(tmp_path))
     assert train(config, progress=False, pictures=False, log=lambda *a: None).step == 4
+
+
+def test_no_two_random_streams_of_a_run_share_a_seed():
+    """The gradient penalty's α and the fakes' codes once both took seed + 5. Each stream now has an
+    offset of its own: with a penalty and with the cGAN's mismatched pairs, every stream starts apart."""
+    from minigan.training.trainer import SEED_OFFSETS
+    assert len(set(SEED_OFFSETS.values())) == len(SEED_OFFSETS)
+    points = numpy.random.default_rng(0).standard_normal((256, 2)).astype(numpy.float32)
+    trainer = Trainer(TrainConfig(model="toy", dataset="ring", loss="wgan-gp", seed=4, out="unused"), real_data=points)
+    alpha = trainer.d_terms[0].rng
+    assert alpha.bit_generator.state != trainer.code_rng.bit_generator.state
+    assert alpha.bit_generator.state == numpy.random.default_rng(4 + SEED_OFFSETS["penalty"]).bit_generator.state

@@ -25,7 +25,7 @@ A piece tells the trainer four things, and the training step reads the same for 
 * ``generator_input(z, codes)`` and ``real_input(x, y)`` / ``fake_input(x, codes)``: what G and D read;
 * ``auxiliary(y, codes)``: the loss on D's extra heads for this step (None: no heads), with a
   ``real_term`` and a ``fake_term`` like a GAN loss; the generator minimizes the fake term too;
-* ``discriminator_terms(config, loss)``: terms D's step adds after its loss, like a penalty (the cGAN's
+* ``discriminator_terms(config, loss, seed)``: terms D's step adds after its loss, like a penalty (the cGAN's
   mismatched pairs, real images with wrong labels: minigan/conditional/mismatch.py).
 
 Sampling a trained run (which labels to ask for, ``--label``'s messages) is in

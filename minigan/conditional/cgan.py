@@ -43,10 +43,10 @@ class ClassConditional(Unconditional):
     def fake_input(self, images, codes):
         return (images, codes[0])            # D judges "is this a real 7?" with the 7 it was asked for
 
-    def discriminator_terms(self, config, loss):
+    def discriminator_terms(self, config, loss, seed):
         if not config.mismatch:
             return []
-        return [MismatchedLabels(loss, config.mismatch, self.allowed, CLASSES, seed=config.seed + 6)]
+        return [MismatchedLabels(loss, config.mismatch, self.allowed, CLASSES, seed=seed)]
 
     def codes_for(self, labels, rng):
         return (labels,)

@@ -49,8 +49,9 @@ class Unconditional:
     def auxiliary(self, labels, codes: tuple):
         return None
 
-    def discriminator_terms(self, config, loss) -> list:
-        """Terms this variant adds to D's step (called like penalties: ``term(D, real, fake, labels)``); none here."""
+    def discriminator_terms(self, config, loss, seed: int) -> list:
+        """Terms this variant adds to D's step (called like penalties: ``term(D, real, fake, labels)``),
+        ``seed`` for a term that draws; none here."""
         return []
 
     # ---- what a sample is asked for ------------------------------------------------------------

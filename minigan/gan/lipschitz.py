@@ -67,11 +67,12 @@ class WeightClipping:
             get_array_module(p.data).clip(p.data, -self.bound, self.bound, out=p.data)
 
 
-def pieces_for(config) -> tuple[list, list]:
-    """(penalties, constraints) that ``config`` asks for, in the order the D step applies them."""
+def pieces_for(config, seed: int) -> tuple[list, list]:
+    """(penalties, constraints) that ``config`` asks for, in the order the D step applies them.
+    ``seed``: the gradient penalty's α stream (the trainer gives it a seed no other stream has)."""
     terms, constraints = [], []
     if config.loss == "wgan-gp":
-        terms.append(GradientPenaltyTerm(config.gp_weight, seed=config.seed + 5))
+        terms.append(GradientPenaltyTerm(config.gp_weight, seed=seed))
     if config.r1:
         terms.append(R1Term(config.r1))
     if config.loss == "wgan":

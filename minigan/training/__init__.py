@@ -7,6 +7,7 @@ Read in this order:
    are made from it;
 2. ``config.py``: ``TrainConfig``, a run's settings, built and checked from that table;
 3. ``trainer.py``: ``Trainer``, whose ``train_step`` is Algorithm 1 (the D step, then the G step);
+   ``watch.py``: the guards, the gradient norms and the log row around each step;
 4. ``run.py``: ``train()``, the loop around the steps: the run folder, the log, checkpoints,
    progress, pictures;
 5. ``checkpoint.py``, ``run_folder.py``: atomic checkpoints; one run per folder, nothing lost;
@@ -16,6 +17,7 @@ Read in this order:
 """
 from .config import DATASETS, IMAGE_DATASETS, TOY_DATASETS, TrainConfig
 from .run import train
-from .trainer import DivergenceError, Trainer
+from .trainer import Trainer
+from .watch import DivergenceError
 
 __all__ = ["DATASETS", "DivergenceError", "IMAGE_DATASETS", "TOY_DATASETS", "TrainConfig", "Trainer", "train"]

@@ -1,35 +1,35 @@
-"""The adversarial trainer behind ``minigan train``.
+"""The adversarial trainer behind ``minigan train``: Algorithm 1 of Goodfellow et al. (2014).
 
 One *step* takes one real batch and does one discriminator update; every ``n_critic``-th step also
-does one generator update (WGAN uses n_critic = 5). ``Trainer.train_step`` is the algorithm:
+does one generator update (WGAN uses n_critic = 5). ``Trainer.train_step`` is the algorithm, and its
+two halves are ``discriminator_step`` and ``generator_step``:
 
-    fake = G(z, codes)               codes: a label y (cGAN, AC-GAN), InfoGAN's (c, c′), or none
-    D step:  L_D(D(real), D(fake))   backward into D only (G's cache stays for the G step)
-             + auxiliary loss        on D's extra heads (AC-GAN's classes, InfoGAN's Q)
-             + each D term           add their gradients into D: the penalties WGAN-GP, R1
-                                     (minigan/gan/lipschitz.py); the cGAN's mismatched pairs (minigan/conditional/mismatch.py)
+    fake = G(z, codes)                 codes: a label y (cGAN, AC-GAN), InfoGAN's (c, c′), or none
+    D step:  L_D(D(x), D(G(z)))        backward into D only (G's cache waits for the G step)
+             + L_aux                   on D's extra heads (AC-GAN's classes, InfoGAN's Q)
+             + each D term             each adds its gradient into D: the penalties WGAN-GP and R1
+                                       (minigan/gan/lipschitz.py); the cGAN's mismatched pairs
+                                       (minigan/conditional/mismatch.py)
              optimizer step, then each constraint (WGAN: weight clipping)
-    G step:  L_G(D(fake)) (+ aux)    backward through a frozen D into G
+    G step:  L_G(D(G(z))) (+ L_aux)    backward through a frozen D into G; optimizer step; the average
 
 What G and D read (z or (z, y); x or (x, y)) and the auxiliary loss come from the run's conditioning
-piece (minigan/conditional/__init__.py), so the step reads the same for the plain GAN, the cGAN, AC-GAN
-and InfoGAN.
+piece (minigan/conditional/), and the generator's objective (adversarial, feature matching,
+unrolled) from minigan/gan/objectives.py, so the step reads the same for every variant.
 
-Everything else here is bookkeeping a careful run needs: a JSONL log with one row per step
-(losses, mean D(x) and D(G(z)), every layer's gradient norm), a divergence guard, atomic
-checkpoints that resume bit-identically on the CPU, and pictures in the run folder.
+The guards, the gradient norms and the log row are minigan/training/watch.py; the loop, the run
+folder and the checkpoints' files are minigan/training/run.py.
 """
 from __future__ import annotations
 
 import copy
 import dataclasses
 import itertools
-import math
 
 import numpy
 
 from minigan import conditional, losses, models, optim
-from minigan.backend import RNG, get_array_module, manual_seed, set_device, to_device, to_numpy
+from minigan.backend import RNG, get_array_module, manual_seed, set_device, to_device
 from minigan.data import batches
 from minigan.data import mnist as mnist_data
 from minigan.data import toy as toy_data
@@ -44,10 +44,7 @@ from minigan.nn import Dropout
 from . import checkpoint
 from .config import IMAGE_DATASETS, TrainConfig
 from .sample import grid_codes
-
-class DivergenceError(RuntimeError):
-    """NaN or Inf appeared in a loss or a gradient; the message names the step and the layer."""
-
+from .watch import check_real_batch, checked_gradients, diverged, first_non_finite_layer, layer_groups, log_row
 
 def load_real_data(config: TrainConfig):
     """The training set as float32, images (N, 1, 28, 28) in [-1, 1] or toy points (N, 2), and its
@@ -58,53 +55,16 @@ def load_real_data(config: TrainConfig):
         data, labels = dataset.images, dataset.labels
     else:
         sampler = toy_data.ring if config.dataset == "ring" else toy_data.grid
-        data = sampler(config.toy_samples, numpy.random.default_rng(config.seed + 1)).astype(numpy.float32)
+        data = sampler(config.toy_samples, numpy.random.default_rng(config.seed + SEED_OFFSETS["toy_data"])).astype(numpy.float32)
     if config.batch_size > len(data):
         raise ValueError(f"minigan train: --batch-size {config.batch_size} is larger than the dataset "
                          f"({len(data)} examples)")
     return data, labels
 
 
-def layer_groups(prefix: str, module) -> dict:
-    """{"G.0 Dense(100→256)": [params]}: the parameters of each layer that has any. Containers (a
-    Parallel, a Fork of D's heads, a Sequential inside them) are opened: each layer inside counts
-    apart ("D.5.1 Dense(256→10)", the class head)."""
-    groups = {}
-    for i, layer in enumerate(module.children()):
-        if layer.is_container:
-            groups.update(layer_groups(f"{prefix}.{i}", layer))
-        elif layer.parameters():
-            groups[f"{prefix}.{i} {layer!r}"] = layer.parameters()
-    return groups
-
-
-def gradient_norms(groups: dict) -> dict:
-    """The L2 norm of each layer's gradient (all its parameters together); NaN/Inf pass through."""
-    norms = {}
-    for name, params in groups.items():
-        xp = get_array_module(params[0].grad)
-        norms[name] = math.sqrt(sum(float(xp.vdot(p.grad.ravel(), p.grad.ravel())) for p in params))
-    return norms
-
-
-def _diverged(step: int, what: str, where: str):
-    return DivergenceError(f"training diverged at step {step}: {what} in {where}. Checkpoints never hold NaN or "
-                           "Inf weights, so the last one written (if any) is intact; try a lower learning rate "
-                           "(or another loss).")
-
-
-def _check_finite(step: int, what: str, values: dict):
-    for name, value in values.items():
-        if not math.isfinite(value):
-            raise _diverged(step, f"the {what} is {value}", name)
-
-
-def _first_non_finite_layer(groups: dict):
-    for name, params in groups.items():
-        xp = get_array_module(params[0].data)
-        if not all(bool(xp.isfinite(p.data).all()) for p in params):
-            return name
-    return None
+# The run's random streams, each seeded with --seed plus its own offset: no two streams share a
+# seed (so one stream's draws never shift another's), and the same --seed gives the same run.
+SEED_OFFSETS = {"toy_data": 1, "penalty": 2, "noise": 3, "pictures": 4, "codes": 5, "mismatched_labels": 6}
 
 
 class Trainer:
@@ -121,11 +81,12 @@ class Trainer:
         self.generator_objective = generator_objective(config, self.loss)   # adversarial, feature matching, unrolled
         if config.unroll:
             check_unrollable(self.D)                    # before the first step, naming the layer that cannot
-        penalties, self.constraints = lipschitz.pieces_for(config)
+        penalties, self.constraints = lipschitz.pieces_for(config, seed=config.seed + SEED_OFFSETS["penalty"])
         lipschitz.check_critic(self.D, penalties)
         # What D's step adds after its loss, each into D's .grad: penalties (WGAN-GP, R1) and the
         # conditioning's own terms (the cGAN's mismatched pairs, minigan/conditional/mismatch.py).
-        self.d_terms = penalties + self.condition.discriminator_terms(config, self.loss)
+        self.d_terms = penalties + self.condition.discriminator_terms(
+            config, self.loss, seed=config.seed + SEED_OFFSETS["mismatched_labels"])
         # Weight averaging: a copy of G that follows it (minigan/gan/ema.py); never trained, always in eval mode.
         self.G_ema = copy.deepcopy(self.G).eval() if config.ema else None
         self.averaging = WeightAverage(self.G_ema, config.ema) if config.ema else None
@@ -134,10 +95,10 @@ class Trainer:
         self.real, self.labels = load_real_data(config) if real_data is None else (real_data, real_labels)
         if config.eval_every_epoch and config.dataset in IMAGE_DATASETS:
             load_classifier(config.dataset)             # fail now, not after the first epoch
-        self.noise_rng = numpy.random.default_rng(config.seed + 3)    # z for training steps
-        self.code_rng = numpy.random.default_rng(config.seed + 5)     # the fakes' labels or codes
+        self.noise_rng = numpy.random.default_rng(config.seed + SEED_OFFSETS["noise"])    # z for training steps
+        self.code_rng = numpy.random.default_rng(config.seed + SEED_OFFSETS["codes"])     # the fakes' labels or codes
         # The pictures' fixed input: 64 samples, or one row of 10 per class for a conditional run.
-        picture_rng = numpy.random.default_rng(config.seed + 4)
+        picture_rng = numpy.random.default_rng(config.seed + SEED_OFFSETS["pictures"])
         self.picture_columns = 10 if self.condition.classes else 8
         self.fixed_codes = grid_codes(self.condition, self.picture_columns, picture_rng)
         n_pictures = len(self.fixed_codes[0]) if self.fixed_codes else (64 if config.model != "toy" else 1000)
@@ -147,6 +108,7 @@ class Trainer:
         self.position = 0              # batches done in the current epoch
         self.g_groups = layer_groups("G", self.G)
         self.d_groups = layer_groups("D", self.D)
+        self.real_target = 1.0 - config.label_smoothing          # one-sided label smoothing of D's real target
         self.last_g = {"g_loss": None, "grad_norms": {}, "aux": {}}     # None: no generator update yet
 
     def _optimizer(self, module, lr):
@@ -163,10 +125,57 @@ class Trainer:
 
     # ---- the algorithm -------------------------------------------------------------------------
     def train_step(self, real, noise, labels=None) -> dict:
-        """One D update on (real, G(noise)); a G update every n_critic steps. Returns the log row.
-        ``labels``: the real batch's classes (N,) int64, which conditional variants need."""
-        with numpy.errstate(over="ignore", invalid="ignore"):   # overflow is caught below, with a clearer message
-            return self._train_step(real, noise, labels)
+        """One iteration of Algorithm 1 on (real, G(noise)): a D update, and a G update every
+        n_critic steps. Returns the log row. ``labels``: the real batch's classes (N,) int64, which
+        conditional variants need."""
+        with numpy.errstate(over="ignore", invalid="ignore"):   # overflow is caught by the guards, with a clearer message
+            check_real_batch(real, self.step + 1)
+            g_turn = (self.step + 1) % self.config.n_critic == 0
+            fake, codes = self._fakes(noise, keep_cache=g_turn and not self.config.fresh_noise)
+            d_record = self.discriminator_step(real, fake, codes, labels)
+            if g_turn:
+                if self.config.fresh_noise:                   # Algorithm 1 draws new z for the G step
+                    fake, codes = self._fakes(self.next_noise(len(real)), keep_cache=True)
+                self.last_g = self.generator_step(real, fake, codes, labels)
+            self.step += 1
+            return log_row(self.step, self.epoch + 1, d_record, self.last_g, self.loss.probabilities)
+
+    def discriminator_step(self, real, fake, codes, labels) -> dict:
+        """θ_D ← θ_D − update(∇θ_D [L_D(D(x), D(G(z))) + L_aux + Σ terms]), then D's constraints."""
+        aux = self.condition.auxiliary(labels, codes)       # the loss on D's extra heads, or None
+        self.opt_d.zero_grad()
+        # L_D(D(x), D(G(z))) + L_aux: forward and backward into D's .grad; one pass over [x; G(z)],
+        # or two when D's samples interact (BatchNorm). G's cache waits for the G step.
+        d_loss, scores = discriminator_pass(self.D, self.loss, self.condition.real_input(real, labels),
+                                            self.condition.fake_input(fake, codes), self.real_target,
+                                            check=self._finite, auxiliary=aux)
+        # + each term (the WGAN-GP or R1 penalty, the cGAN's mismatched pairs): each adds its gradient into D.
+        terms = {}
+        for term in self.d_terms:
+            terms.update(term(self.D, real, fake, labels))
+        norms = checked_gradients(self.step + 1, self.d_groups, {"D": d_loss, **terms}, "D loss")
+        self.opt_d.step()
+        for constrain in self.constraints:                  # WGAN: clip the weights back into [−c, c]
+            constrain(self.D)
+        # The heads' loss is inside d_loss; the log shows it apart too.
+        aux_log = {f"d_{aux.name}": aux.values["real"] + aux.values["fake"]} if aux is not None else {}
+        return {"d_loss": d_loss, "scores": scores, "terms": terms, "aux": aux_log, "grad_norms": norms}
+
+    def generator_step(self, real, fake, codes, labels) -> dict:
+        """θ_G ← θ_G − update(∇θ_G [L_G(D(G(z))) + L_aux]), back through a frozen D; then G's average."""
+        aux = self.condition.auxiliary(labels, codes)
+        self.opt_g.zero_grad()
+        # L_G and its gradient toward the fake samples, through D frozen (its .grad stays untouched).
+        g_loss, d_fake = self.generator_objective(self.D, self.condition.real_input(real, labels),
+                                                  self.condition.fake_input(fake, codes), check=self._finite,
+                                                  auxiliary=aux)
+        self.G.backward(d_fake, input_grad=False)           # into G's .grad; the noise needs no gradient
+        norms = checked_gradients(self.step + 1, self.g_groups, {"G": g_loss}, "G loss")
+        self.opt_g.step()
+        if self.averaging is not None:                      # θ_ema ← β·θ_ema + (1 − β)·θ_G
+            self.averaging.update(self.G)
+        aux_log = {f"g_{aux.name}": aux.values["fake"]} if aux is not None else {}
+        return {"g_loss": g_loss, "grad_norms": norms, "aux": aux_log}
 
     def _fakes(self, noise, keep_cache: bool):
         """G(z, codes) for new codes: (fake images, codes). G keeps its cache only for its own backward."""
@@ -174,70 +183,14 @@ class Trainer:
         g_input = self.condition.generator_input(noise, codes)
         return (self.G.forward(g_input) if keep_cache else self.G.predict(g_input)), codes
 
-    def _train_step(self, real, noise, labels) -> dict:
-        xp = get_array_module(real)
-        batch = real.shape[0]
-        if not bool(xp.isfinite(real).all()):        # the NaN rule: data is checked once per step, here
-            raise ValueError(f"minigan train: the real batch of step {self.step + 1} contains "
-                             f"{int(xp.isnan(real).sum())} NaN and {int(xp.isinf(real).sum())} Inf values: the "
-                             "training data is damaged (the weights are not to blame)")
-        g_turn = (self.step + 1) % self.config.n_critic == 0
-        reuse = g_turn and not self.config.fresh_noise                        # the G step reuses these fakes
-        fake, codes = self._fakes(noise, keep_cache=reuse)                    # G keeps its cache for its turn
-        real_in = self.condition.real_input(real, labels)                     # x, or (x, y) for the cGAN
-        aux = self.condition.auxiliary(labels, codes)                         # AC-GAN, InfoGAN: the heads' loss
-
-        # Discriminator: L_D on real and fake (one pass, or two when D's samples interact).
-        self.opt_d.zero_grad()
-        d_loss, out = discriminator_pass(self.D, self.loss, real_in, self.condition.fake_input(fake, codes),
-                                         1.0 - self.config.label_smoothing, check=self._finite, auxiliary=aux)
-        # The heads' loss (class or information loss) is inside d_loss; the log shows it apart too.
-        d_aux = {f"d_{aux.name}": aux.values["real"] + aux.values["fake"]} if aux is not None else {}
-        extras = {}
-        for term in self.d_terms:                             # WGAN-GP, R1, mismatched pairs: add into D's .grad
-            extras.update(term(self.D, real, fake, labels))
-        d_norms = gradient_norms(self.d_groups)
-        _check_finite(self.step + 1, "D loss", {"D": d_loss, **extras})
-        _check_finite(self.step + 1, "gradient", d_norms)
-        self.opt_d.step()
-        for constrain in self.constraints:                                    # WGAN: clip the weights
-            constrain(self.D)
-
-        if g_turn:
-            # Generator: through D (frozen: its gradients stay untouched) into G.
-            if self.config.fresh_noise:                                       # Algorithm 1 draws new z here
-                fake, codes = self._fakes(self.next_noise(batch), keep_cache=True)
-                aux = self.condition.auxiliary(labels, codes)
-            self.opt_g.zero_grad()
-            g_loss, d_fake_images = self.generator_objective(self.D, real_in, self.condition.fake_input(fake, codes),
-                                                             check=self._finite, auxiliary=aux)
-            self.G.backward(d_fake_images, input_grad=False)                   # the noise needs no gradient
-            g_norms = gradient_norms(self.g_groups)
-            _check_finite(self.step + 1, "G loss", {"G": g_loss})
-            _check_finite(self.step + 1, "gradient", g_norms)
-            self.opt_g.step()
-            if self.averaging is not None:
-                self.averaging.update(self.G)
-            self.last_g = {"g_loss": g_loss, "grad_norms": g_norms,
-                           "aux": {f"g_{aux.name}": aux.values["fake"]} if aux is not None else {}}
-
-        self.step += 1
-        scores = to_numpy(out).astype(numpy.float64)
-        if self.loss.probabilities:                                           # D(x) = σ(logit)
-            scores = 1 / (1 + numpy.exp(-scores))
-        return {"step": self.step, "epoch": self.epoch + 1, "d_loss": d_loss, "g_loss": self.last_g["g_loss"],
-                "d_real": float(scores[:len(scores) // 2].mean()), "d_fake": float(scores[len(scores) // 2:].mean()),
-                **extras, **d_aux, **self.last_g["aux"],
-                "grad_norms": {**d_norms, **self.last_g["grad_norms"]}}
-
     def _finite(self, out):
         """Stop with the step and the first layer holding NaN/Inf weights when D's output is not finite."""
         if not bool(get_array_module(out).isfinite(out).all()):
             self.D.clear_cache()
             self.G.clear_cache()
-            where = (_first_non_finite_layer(self.g_groups) or _first_non_finite_layer(self.d_groups)
+            where = (first_non_finite_layer(self.g_groups) or first_non_finite_layer(self.d_groups)
                      or "the discriminator's output (its activations overflowed float32)")
-            raise _diverged(self.step + 1, "NaN or Inf values", where)
+            raise diverged(self.step + 1, "NaN or Inf values", where)
         return out
 
     # ---- data ----------------------------------------------------------------------------------
@@ -275,7 +228,7 @@ class Trainer:
         """Write the checkpoint atomically; weights holding NaN/Inf stop the run instead (DivergenceError)."""
         bad = checkpoint.first_non_finite(self.networks())
         if bad is not None:
-            raise _diverged(self.step, "NaN or Inf values (after the optimizer step)", bad.replace("/", " layer "))
+            raise diverged(self.step, "NaN or Inf values (after the optimizer step)", bad.replace("/", " layer "))
         meta = {"config": dataclasses.asdict(self.config), "step": self.step, "epoch": self.epoch,
                 "position": self.position, "random_state": self.random_state()}
         checkpoint.save(path, self.networks(), {"G": self.opt_g, "D": self.opt_d}, meta)
