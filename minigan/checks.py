@@ -7,6 +7,9 @@ from deep inside NumPy.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy
 
 from .backend import get_array_module
@@ -90,3 +93,16 @@ def check_labels(where, labels, classes: int, what: str = "labels"):
         raise ValueError(f"{where}: expected {what} in [0, {classes}), got values from {int(labels.min())} to "
                          f"{int(labels.max())}")
     return labels
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A compatibility rule between training options, written beside the piece it protects.
+
+    ``refuses(config)`` is true for a combination that cannot train correctly; ``reason(config)`` says
+    which flags clash and why, in words a user can act on. minigan/training/options.py collects every
+    rule and checks them after each option's own type and range.
+    """
+    name: str
+    refuses: Callable[[object], bool]
+    reason: Callable[[object], str]

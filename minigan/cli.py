@@ -18,7 +18,9 @@ or the other commands.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
 import time
 
@@ -69,94 +71,57 @@ def _cmd_gradcheck(args) -> int:
     return gradcheck_suite.main()
 
 
-# --adam: (learning rate, beta1) of the DCGAN paper and of the TensorFlow tutorial.
-ADAM_PRESETS = {"dcgan": (2e-4, 0.5), "tf": (1e-4, 0.9)}
-# Flags whose config field has another name.
-_TRAIN_FIELD = {"data": "data_path"}
-# What a resumed run may change (the schedule and where it runs); everything else defines the run.
-_RESUMABLE = {"epochs", "max_steps", "lr_g", "lr_d", "beta1", "beta2", "device", "data_path", "eval_every_epoch",
-              "eval_n", "checkpoint_every"}
-_NOT_SETTINGS = {"resume", "overwrite", "quiet", "out", "func", "command", "adam", "threads"}
+def _train_settings(args) -> dict:
+    """{field: value} of the table's flags given on the command line: the train parser's defaults are
+    left out (argparse.SUPPRESS), so a flag that was not typed is not here."""
+    from .training import options
 
-
-def _flag(field: str) -> str:
-    """The command-line flag of a TrainConfig field: data_path -> --data, lr_g -> --lr-g."""
-    names = {v: k for k, v in _TRAIN_FIELD.items()}
-    return "--" + names.get(field, field).replace("_", "-")
-
-
-def _explicit_train_flags(argv) -> dict:
-    """{field: value} for the train flags given on the command line (not their defaults)."""
-    parser = build_parser()
-    for action in _subcommands(parser)["train"]._actions:
-        action.default = argparse.SUPPRESS
-    given = vars(parser.parse_args(argv))
-    return {_TRAIN_FIELD.get(k, k): v for k, v in given.items() if k not in _NOT_SETTINGS | {"command"}}
+    given = {o.name: getattr(args, o.name) for o in options.OPTIONS if hasattr(args, o.name)}
+    if args.adam is not None:                      # a preset of three options; explicit flags win
+        if given.get("optimizer", "adam") != "adam":
+            raise ValueError(f"minigan train: --adam {args.adam} is an Adam preset, but --optimizer "
+                             f"{given['optimizer']} was given")
+        lr, beta1 = options.ADAM_PRESETS[args.adam]
+        given = {"optimizer": "adam", "lr_g": lr, "lr_d": lr, "beta1": beta1, **given}
+    return given
 
 
 def _resumed_config(args):
     """The run's own config.json, with the flags a resume may change applied; every contradiction at once."""
-    import dataclasses
     import json
 
-    from minigan.training import TrainConfig
+    from .training import TrainConfig, options
     path = os.path.join(args.out, "config.json")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"minigan train --resume: no run to resume in {args.out!r} ({path} does not exist)")
     with open(path) as f:
         saved = json.load(f)
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    given = _explicit_train_flags(args.argv)
-    if args.adam is not None:
-        lr, beta1 = ADAM_PRESETS[args.adam]
-        given.setdefault("lr_g", lr)
-        given.setdefault("lr_d", lr)
-        given.setdefault("beta1", beta1)
-    mismatches = [f"{_flag(k)} {v!r} (the run: {saved.get(k)!r})" for k, v in given.items()
-                  if k not in _RESUMABLE and k in fields and saved.get(k) != v]
+    given = _train_settings(args)
+    may_change = options.resumable()
+    mismatches = [f"{options.BY_NAME[k].cli_flag} {v!r} (the run: {saved.get(k)!r})" for k, v in given.items()
+                  if k not in may_change and saved.get(k) != v]
     if mismatches:
         raise ValueError(f"minigan train --resume: {len(mismatches)} flag(s) contradict the run saved in {path}: "
                          f"{'; '.join(mismatches)}. Leave them out: --resume reads every setting from the run "
-                         f"folder (only {', '.join(sorted(_flag(k) for k in _RESUMABLE))} may change)")
-    settings = {k: v for k, v in saved.items() if k in fields}
-    settings.update({k: v for k, v in given.items() if k in _RESUMABLE})
+                         f"folder (only {', '.join(sorted(options.BY_NAME[k].cli_flag for k in may_change))} may "
+                         "change)")
+    settings = {k: v for k, v in saved.items() if k in options.BY_NAME}
+    settings.update({k: v for k, v in given.items() if k in may_change})
     settings["out"] = args.out
     return TrainConfig(**settings)
 
 
 def _cmd_train(args) -> int:
-    from minigan.training.run_folder import pictures_written
-    from minigan.training import train
+    from .training import TrainConfig, options, train
+    from .training.run_folder import pictures_written
 
-    config = _resumed_config(args) if args.resume else _new_config(args)
+    args.out = getattr(args, "out", options.BY_NAME["out"].default)
+    # Flags left out take the table's defaults, and the loss's preset (minigan/training/config.py).
+    config = _resumed_config(args) if args.resume else TrainConfig(**{"out": args.out, **_train_settings(args)})
     train(config, resume=args.resume, overwrite=args.overwrite, progress=not args.quiet)
     written = pictures_written(args.out)
     print("pictures: " + ("; ".join(written) if written else "none yet (they are drawn at the end of each epoch)"))
     return 0
-
-
-def _new_config(args):
-    from minigan.training import TrainConfig
-
-    # Flags left out stay None, and TrainConfig fills them from the loss's preset (train.LOSS_PRESETS).
-    lr_preset, beta1_preset = ADAM_PRESETS.get(args.adam, (None, None))
-    if args.adam is not None and args.optimizer not in (None, "adam"):
-        raise ValueError(f"--adam {args.adam} is an Adam preset, but --optimizer {args.optimizer} was given")
-    return TrainConfig(
-        model=args.model, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, loss=args.loss,
-        out=args.out, width=args.width, device=args.device, seed=args.seed,
-        optimizer="adam" if args.adam is not None else args.optimizer,
-        lr_g=args.lr_g if args.lr_g is not None else lr_preset,
-        lr_d=args.lr_d if args.lr_d is not None else lr_preset,
-        beta1=args.beta1 if args.beta1 is not None else beta1_preset, beta2=args.beta2,
-        n_critic=args.n_critic, label_smoothing=args.label_smoothing, clip=args.clip,
-        gp_weight=args.gp_weight, r1=args.r1, spectral_norm=args.spectral_norm, dropout=args.dropout,
-        ema=args.ema, fresh_noise=args.fresh_noise, pack=args.pack, minibatch_kernels=args.minibatch_kernels,
-        feature_matching=args.feature_matching, unroll=args.unroll, unroll_lr=args.unroll_lr,
-        conditional=args.conditional, mismatch=args.mismatch, infogan=args.infogan, classes=args.classes,
-        data_path=args.data,
-        max_steps=args.max_steps, eval_every_epoch=args.eval_every_epoch, eval_n=args.eval_n,
-        checkpoint_every=args.checkpoint_every)
 
 
 def _cmd_sample(args) -> int:
@@ -212,7 +177,41 @@ def _cmd_bench_layers(args) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, plus a suggestion for a mistyped flag: "--epoch" → "did you mean --epochs?"."""
+    """argparse with minigan's message form (``minigan train: --epochs must be an integer, got 'x'``) and a
+    suggestion for a mistyped flag: "--epoch" → "did you mean --epochs?". It records its own flags and
+    commands, so nothing here reads argparse's private attributes."""
+
+    def __init__(self, *args, fill=None, **kwargs):
+        self.flags = []                 # every --flag of this parser
+        self.commands = {}              # name -> sub-parser
+        # fill(parser) adds flags when the parser is first used: ``minigan train``'s come from the table of
+        # options, whose import (the whole trainer) the other commands and ``minigan --help`` need not wait for.
+        self._fill = fill
+        super().__init__(*args, **kwargs)
+
+    def _filled(self):
+        if self._fill is not None:
+            fill, self._fill = self._fill, None
+            fill(self)
+        return self
+
+    def parse_known_args(self, args=None, namespace=None):
+        return super(_Parser, self._filled()).parse_known_args(args, namespace)
+
+    def format_help(self):
+        return super(_Parser, self._filled()).format_help()
+
+    def format_usage(self):
+        return super(_Parser, self._filled()).format_usage()
+
+    def add_argument(self, *names, **kwargs):
+        self.flags += [n for n in names if n.startswith("--")]
+        return super().add_argument(*names, **kwargs)
+
+    def add_command(self, sub, name: str, **kwargs):
+        """``sub.add_parser(name, ...)``, remembered for the suggestions."""
+        self.commands[name] = sub.add_parser(name, **kwargs)
+        return self.commands[name]
 
     def parse_args(self, args=None, namespace=None):
         self._argv = list(sys.argv[1:] if args is None else args)
@@ -221,21 +220,16 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         if message.startswith("unrecognized arguments:"):
             message += _suggestions(self, message.split(":", 1)[1].split())
-        super().error(message)
-
-
-def _subcommands(parser) -> dict:
-    """{name: sub-parser} of ``parser``'s commands (argparse keeps them in its subparsers action)."""
-    return parser._subparsers._group_actions[0].choices if parser._subparsers else {}
+        # "argument --epochs: must be an integer, got 'x'" -> "--epochs must be an integer, got 'x'"
+        message = re.sub(r"^argument (--[\w-]+)(?:/-\w)?: (must .*)$", r"\1 \2", message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: {message}\n")
 
 
 def _suggestions(parser, unknown) -> str:
-    import difflib
-    commands = _subcommands(parser)
     argv = getattr(parser, "_argv", [])
-    command = next((a for a in argv if a in commands), None)
-    scope = commands[command] if command else parser
-    options = [s for action in scope._actions for s in action.option_strings if s.startswith("--")]
+    command = next((a for a in argv if a in parser.commands), None)
+    options = (parser.commands[command] if command else parser).flags
     hints = []
     for token in unknown:
         if token.startswith("-"):
@@ -245,95 +239,64 @@ def _suggestions(parser, unknown) -> str:
     return (" (" + "; ".join(hints) + ")") if hints else ""
 
 
+def _add_train_options(tr):
+    """The flags of ``minigan train``, one per row of the table of options (minigan/training/options.py).
+    Defaults are left to TrainConfig (argparse.SUPPRESS), so the settings given can be told apart."""
+    from .training import options
+
+    for o in options.OPTIONS:
+        kwargs = {"default": argparse.SUPPRESS, "help": o.help_text(), "dest": o.name}
+        if o.kind is bool:
+            kwargs["action"] = "store_true"
+        else:
+            kwargs["type"] = _parse(o.kind)
+            if o.many:
+                kwargs["nargs"] = "+"
+            if o.choices:
+                kwargs["metavar"] = "{" + ",".join(o.choices) + "}"
+            elif o.metavar:
+                kwargs["metavar"] = o.metavar
+        tr.add_argument(o.cli_flag, **kwargs)
+
+
+def _parse(kind):
+    """An argparse type that only converts the text; the table's checks say what is allowed."""
+    if kind is str:
+        return str
+
+    def parse(text: str):
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {'an integer' if kind is int else 'a number'}, "
+                                             f"got {text!r}") from None
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="minigan",
         description="minigan: a from-scratch GAN engine on NumPy/CuPy, every backward pass written out.")
     sub = parser.add_subparsers(dest="command", metavar="command")
 
-    tr = sub.add_parser("train", help="train a GAN and write its log, checkpoints and pictures",
-                        description="Train a GAN. The run folder gets config.json (the full configuration), "
-                                    "log.jsonl (one row per step), checkpoint.npz (atomic, resumable), a sample "
-                                    "picture per epoch, samples.gif, losses.png and grad_norms.png.")
-    tr.add_argument("--model", choices=("mlp", "dcgan", "infogan", "toy"), default="mlp",
-                    help="network pair (default: mlp); infogan: the InfoGAN paper's networks (docs/infogan.md)")
-    tr.add_argument("--dataset", choices=("mnist", "fashion-mnist", "ring", "grid"), default="mnist",
-                    help="training data; ring and grid are 2-D mixtures for --model toy (default: mnist)")
-    tr.add_argument("--epochs", type=_positive_int, default=10, help="passes over the data (default: 10)")
-    tr.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default: 64)")
-    tr.add_argument("--loss", choices=("nonsaturating", "minimax", "lsgan", "wgan", "wgan-gp", "hinge", "acgan"),
-                    default="nonsaturating", help="GAN loss (default: nonsaturating). wgan and wgan-gp bring their "
-                    "papers' settings, which flags override: wgan = RMSProp 5e-5, n_critic 5, clipping 0.01; "
-                    "wgan-gp = Adam 1e-4, betas (0, 0.9), n_critic 5, gradient penalty 10, no dropout in D; acgan = "
-                    "nonsaturating with a class head on D (AC-GAN, conditional on the class)")
-    tr.add_argument("--out", default="runs/run", help="run folder (default: runs/run)")
-    tr.add_argument("--width", type=_positive_float, default=1.0, help="multiplier of every hidden width, "
-                    "e.g. 0.25 for a laptop-sized DCGAN (default: 1)")
-    tr.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="device (default: cpu)")
-    tr.add_argument("--seed", type=_non_negative_int, default=0, help="random seed; the same seed gives the same "
-                    "run on the CPU (default: 0)")
+    tr = parser.add_command(sub, "train", help="train a GAN and write its log, checkpoints and pictures",
+                            usage="minigan train [--model M] [--dataset D] [--loss L] [--epochs N] [--out FOLDER] "
+                                  "[options]",
+                            description="Train a GAN. The run folder gets config.json (the full configuration), "
+                                        "log.jsonl (one row per step), checkpoint.npz (atomic, resumable), a sample "
+                                        "picture per epoch, samples.gif, losses.png and grad_norms.png. Every option: "
+                                        "docs/options.md.", fill=_add_train_options)
     tr.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     tr.add_argument("--overwrite", action="store_true", help="the --out folder holds a run: delete that run's "
                     "files (config, log, checkpoint, metrics, pictures; nothing else) and start again")
-    tr.add_argument("--optimizer", choices=("adam", "rmsprop", "sgd"), default=None,
-                    help="optimizer of both networks (default: adam; rmsprop for --loss wgan)")
-    tr.add_argument("--adam", choices=tuple(ADAM_PRESETS), default=None, help="Adam preset: dcgan = lr 2e-4, "
+    tr.add_argument("--adam", choices=("dcgan", "tf"), default=None, help="Adam preset: dcgan = lr 2e-4, "
                     "beta1 0.5 (the DCGAN paper, the default for most losses); tf = lr 1e-4, beta1 0.9 "
                     "(the TensorFlow tutorial)")
-    tr.add_argument("--lr-g", type=_positive_float, default=None, help="generator learning rate")
-    tr.add_argument("--lr-d", type=_positive_float, default=None, help="discriminator learning rate")
-    tr.add_argument("--beta1", type=float, default=None, help="Adam beta1 (SGD: momentum)")
-    tr.add_argument("--beta2", type=float, default=None, help="Adam beta2 (default: 0.999; 0.9 for wgan-gp)")
-    tr.add_argument("--n-critic", type=_positive_int, default=None, help="discriminator steps per generator "
-                    "step (default: 5 for wgan and wgan-gp, else 1)")
-    tr.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided: real target = 1 - this "
-                    "(e.g. 0.1)")
-    tr.add_argument("--clip", type=_positive_float, default=0.01, help="WGAN weight clipping bound (default: 0.01)")
-    tr.add_argument("--gp-weight", type=_positive_float, default=None, help="WGAN-GP's penalty weight lambda "
-                    "(--loss wgan-gp; default: 10)")
-    tr.add_argument("--r1", type=_positive_float, default=0.0, metavar="GAMMA", help="R1 penalty (gamma/2)·E‖∇D(x)‖² "
-                    "on the real data, e.g. 10 (default: off)")
-    tr.add_argument("--spectral-norm", action="store_true", help="spectral normalization on every layer of the "
-                    "discriminator (Miyato et al. 2018)")
-    tr.add_argument("--ema", type=float, default=0.0, metavar="DECAY", help="keep an exponential moving average "
-                    "of G's weights (e.g. 0.999), used by sample, eval and the pictures (default: off)")
-    tr.add_argument("--pack", type=_positive_int, default=1, metavar="M", help="PacGAN: the discriminator judges "
-                    "packs of M samples, real with real and fake with fake (default: 1, no packing)")
-    tr.add_argument("--minibatch-kernels", type=int, default=0, metavar="B", help="minibatch discrimination "
-                    "(Salimans et al. 2016): B kernels of dimension 5 before D's last layer (default: 0, off)")
-    tr.add_argument("--feature-matching", action="store_true", help="the generator matches the mean of D's "
-                    "features on real data instead of fooling D (Salimans et al. 2016)")
-    tr.add_argument("--unroll", type=int, default=0, metavar="K", help="unrolled GAN (Metz et al. 2017): the "
-                    "generator steps against D after K look-ahead steps, differentiated through them; dense "
-                    "discriminators only (toy, mlp) (default: 0, off)")
-    tr.add_argument("--unroll-lr", type=_positive_float, default=0.002, metavar="ETA", help="learning rate of the "
-                    "look-ahead's gradient-descent steps (default: 0.002)")
-    tr.add_argument("--conditional", action="store_true", help="conditional GAN (Mirza & Osindero 2014): G(z, y) "
-                    "and D(x, y) with the class y one-hot; sample with `minigan sample --label K` "
-                    "(docs/conditional-gans.md). --loss acgan is the auxiliary-classifier GAN instead")
-    tr.add_argument("--mismatch", type=float, default=None, metavar="W", help="--conditional: weight of the "
-                    "mismatched pairs, real images with wrong labels that D must call fake (Reed et al. 2016; "
-                    "minigan/conditional/mismatch.py). Default 1; 0 is Mirza & Osindero's plain cGAN")
-    tr.add_argument("--infogan", action="store_true", help="InfoGAN (Chen et al. 2016): G reads a 10-way code and 2 "
-                    "continuous codes beside 62 noise values; a Q head on D's body reads them back (docs/infogan.md)")
-    tr.add_argument("--fresh-noise", action="store_true", help="draw new noise for the generator step, as "
-                    "Goodfellow et al.'s Algorithm 1 does (default: reuse the discriminator step's batch)")
-    tr.add_argument("--dropout", type=float, default=None, help="dropout rate of the dcgan discriminator "
-                    "(default: 0.3; 0 for wgan-gp, whose penalty cannot go through dropout)")
-    tr.add_argument("--classes", type=int, nargs="+", default=None, help="train on these classes only, e.g. 0 1 7")
-    tr.add_argument("--data", default=None, help="folder with the dataset files (else MINIGAN_DATA, then "
-                    "~/.cache/minigan; downloaded there if missing)")
-    tr.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many steps")
-    tr.add_argument("--eval-every-epoch", action="store_true", help="FID and class histogram after every epoch "
-                    "(metrics.jsonl, metrics.png) with a mode-collapse alarm; toy sets are always measured")
-    tr.add_argument("--eval-n", type=_positive_int, default=2000, help="samples per evaluation (default: 2000)")
-    tr.add_argument("--checkpoint-every", type=_positive_int, default=500, metavar="STEPS",
-                    help="save a checkpoint every this many steps, besides every epoch end (default: 500)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_threads(tr)
     tr.set_defaults(func=_cmd_train)
 
-    sa = sub.add_parser("sample", help="draw samples from a trained run",
+    sa = parser.add_command(sub, "sample", help="draw samples from a trained run",
                         description="Draw samples from a run's generator (eval mode) into an .npz: 'images' "
                                     "(uint8 0..255, shape (N, 28, 28)) or, for toy runs, 'points' (N, 2).")
     sa.add_argument("--run", required=True, help="the run folder (with checkpoint.npz)")
@@ -349,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_threads(sa)
     sa.set_defaults(func=_cmd_sample)
 
-    ev = sub.add_parser("eval", help="FID, Inception Score and class coverage (or toy-mode metrics) of a run",
+    ev = parser.add_command(sub, "eval", help="FID, Inception Score and class coverage (or toy-mode metrics) of a run",
                         description="Evaluate a run's generator (--run) or saved samples (--samples): FID "
                                     "(bootstrap mean ± std, with the real-data floor), the MNIST Inception "
                                     "Score, the class histogram and coverage; for toy runs the modes captured, "
@@ -366,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_threads(ev)
     ev.set_defaults(func=_cmd_eval)
 
-    cl = sub.add_parser("classifier", help="train the LeNet-style classifier behind FID and the Inception Score",
+    cl = parser.add_command(sub, "classifier", help="train the LeNet-style classifier behind FID and the Inception Score",
                         description="Train the classifier minigan's metrics use (minigan/evaluation/classifier.py) and save "
                                     "its weights; the same arguments reproduce the shipped weights bit for bit.")
     cl.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist",
@@ -380,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_threads(cl)
     cl.set_defaults(func=_cmd_classifier)
 
-    demo = sub.add_parser("demo", help="train a small GAN on a 2-D ring of Gaussians and draw it",
+    demo = parser.add_command(sub, "demo", help="train a small GAN on a 2-D ring of Gaussians and draw it",
                           description="Train a small dense GAN on the ring of 8 Gaussians (a few seconds "
                                       "on a laptop) and write ring.png: real vs generated points over "
                                       "training, and the loss curves.")
@@ -394,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_threads(demo)
     demo.set_defaults(func=_cmd_demo)
 
-    ex = sub.add_parser("exercise", help="write a backward pass yourself; gradient checks grade it",
+    ex = parser.add_command(sub, "exercise", help="write a backward pass yourself; gradient checks grade it",
                         description="Exercises in learning order (Dense, LeakyReLU, BCE with logits, the GAN "
                                     "losses, Adam, BatchNorm, Conv2d, col2im, ConvTranspose2d, the GAN step, the "
                                     "gradient penalty): `start` writes a file to fill in, `check` grades it (forward against the "
@@ -406,16 +369,16 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--dir", default="exercises", help="folder of your exercise files (default: exercises)")
     ex.set_defaults(func=_cmd_exercise)
 
-    gc = sub.add_parser("gradcheck", help="check every layer's and loss's gradients; exit 1 on a failure",
+    gc = parser.add_command(sub, "gradcheck", help="check every layer's and loss's gradients; exit 1 on a failure",
                         description="Compare every backward pass in minigan with float64 finite "
                                     "differences and print a table (name, mode, tensor, shape, max "
                                     "relative error, PASS/FAIL). Exits non-zero if any row fails.")
     gc.set_defaults(func=_cmd_gradcheck)
 
-    bench = sub.add_parser("bench", help="benchmarks that print numbers",
+    bench = parser.add_command(sub, "bench", help="benchmarks that print numbers",
                            description="Benchmarks: they print numbers (ms, GFLOP/s, fraction of peak).")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="benchmark", required=True)
-    layers = bench_sub.add_parser(
+    layers = bench.add_command(bench_sub, 
         "layers", help="forward/backward of the DCGAN's conv, conv-transpose and BatchNorm layers",
         description="Time forward and backward of the DCGAN's conv, conv-transpose and BatchNorm layers "
                     "(float32) and compare with the float32 matrix-product peak measured in the same run.")
@@ -426,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     layers.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
     _add_threads(layers)
     layers.set_defaults(func=_cmd_bench_layers)
-    btrain = bench_sub.add_parser(
+    btrain = bench.add_command(bench_sub, 
         "train", help="the full GAN training step: ms/step, samples/s, peak RSS",
         description="Time the full training step (G forward, D on real and fake, both backward passes, both "
                     "Adam steps; float32) after a warm-up; one JSON object per line per configuration. Without "
@@ -458,25 +421,25 @@ def _positive(convert, noun: str):
         try:
             value = convert(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a positive {noun}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"must be a positive {noun}, got {text!r}") from None
         if not value > 0:
-            raise argparse.ArgumentTypeError(f"expected a positive {noun}, got {value}")
+            raise argparse.ArgumentTypeError(f"must be a positive {noun}, got {value}")
         return value
     return parse
 
 
 _positive_int = _positive(int, "integer")
+_positive_float = _positive(float, "number")
 
 
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
     return value
-_positive_float = _positive(float, "number")
 
 
 def main(argv=None) -> int:
@@ -494,9 +457,8 @@ def main(argv=None) -> int:
     except (ValueError, TypeError, OSError, RuntimeError) as exc:
         # Errors from minigan already say where and what; a traceback would only hide the message.
         text = str(exc)
-        # Most messages already start with where they come from ("minigan train: ..."); say it once.
-        print(f"error: {text}" if text.startswith("minigan") else f"minigan {args.command}: error: {text}",
-              file=sys.stderr)
+        # One form for every error, as argparse's are printed too: "minigan train: --beta1 must be ...".
+        print(text if text.startswith("minigan") else f"minigan {args.command}: {text}", file=sys.stderr)
         return 1
 
 

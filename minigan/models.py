@@ -17,9 +17,12 @@ one logit per image (N, 1). ``width`` multiplies every hidden width (channel cou
 from __future__ import annotations
 
 from . import nn
+from .checks import Rule
 from .conditional import Unconditional, from_config
+from .data import IMAGE_DATASETS, TOY_DATASETS
 
 MODELS = ("mlp", "dcgan", "infogan", "toy")
+MAX_WIDTH = 8          # --width is in (0, MAX_WIDTH]: wider nets than that do not fit a learner's machine
 NOISE_DIM = {"mlp": 100, "dcgan": 100, "infogan": 62, "toy": 2}
 
 
@@ -203,8 +206,8 @@ def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN):
     builders = {"mlp": mlp, "dcgan": dcgan, "infogan": infogan, "toy": toy}
     if name not in builders:
         raise ValueError(f"minigan.models: unknown model {name!r}; expected one of {sorted(builders)}")
-    if not (isinstance(width, (int, float)) and 0 < width <= 8):
-        raise ValueError(f"minigan.models: expected 0 < width <= 8, got {width!r}")
+    if isinstance(width, bool) or not (isinstance(width, (int, float)) and 0 < width <= MAX_WIDTH):
+        raise ValueError(f"minigan.models: width must be in (0, {MAX_WIDTH}], got {width!r}")
     if dropout and name != "dcgan":
         raise ValueError(f"minigan.models: the {name} discriminator has no Dropout layers, got dropout={dropout!r}")
     if name == "toy" and condition.name is not None:
@@ -230,3 +233,19 @@ def build_from_config(config: dict):
     if config.get("spectral_norm"):
         nn.spectral_norm_all(D)
     return G, D
+
+
+# What the networks above can be trained on, as rules of the training options (minigan/training/options.py).
+RULES = [
+    Rule("the toy model learns the toy sets",
+         lambda c: (c.model == "toy") != (c.dataset in TOY_DATASETS),
+         lambda c: f"--model {c.model} does not fit --dataset {c.dataset}: the toy model learns the 2-D sets "
+                   f"{', '.join(TOY_DATASETS)}; mlp, dcgan and infogan the image sets {', '.join(IMAGE_DATASETS)}"),
+    Rule("only the dcgan discriminator has dropout",
+         lambda c: bool(c.dropout) and c.model != "dcgan",
+         lambda c: f"--dropout sets the dcgan discriminator's dropout; the {c.model} discriminator has none"),
+    Rule("PacGAN packs divide the batch",
+         lambda c: c.batch_size % c.pack != 0,
+         lambda c: f"--batch-size {c.batch_size} must be a multiple of --pack {c.pack} (the discriminator judges "
+                   "packs of that many samples, real with real and fake with fake)"),
+]

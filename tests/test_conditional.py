@@ -327,7 +327,7 @@ def test_a_label_outside_the_trained_classes_names_them(tmp_path, capsys):
     (dict(mismatch=1.0), "--mismatch belongs to --conditional (only the cGAN's D reads a label beside the image), "
                          "got it with an unconditional GAN"),
     (dict(loss="acgan", mismatch=0.5), "--mismatch belongs to --conditional"),
-    (dict(conditional=True, mismatch=-1.0), "expected --mismatch (the weight of the mismatched pairs) >= 0, got -1.0"),
+    (dict(conditional=True, mismatch=-1.0), "--mismatch must be >= 0, got -1.0"),
     (dict(conditional=True, classes=[3], mismatch=1.0), "--mismatch needs a wrong label, so at least two --classes"),
 ])
 def test_conflicting_conditioning_flags_are_clear_errors(tmp_path, fields, message):

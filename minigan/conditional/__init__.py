@@ -35,12 +35,17 @@ Derivations and the choices behind each piece: docs/conditional-gans.md, docs/in
 """
 from __future__ import annotations
 
+from minigan.checks import Rule
+from minigan.data import IMAGE_DATASETS
+
+from . import mismatch
 from .acgan import AuxiliaryClassifier
 from .cgan import ClassConditional
 from .infogan import InfoGAN
 from .plain import CLASSES, Unconditional, codes_to
 
-__all__ = ["AuxiliaryClassifier", "CLASSES", "ClassConditional", "InfoGAN", "Unconditional", "codes_to", "from_config"]
+__all__ = ["AuxiliaryClassifier", "CLASSES", "ClassConditional", "InfoGAN", "RULES", "Unconditional", "codes_to",
+           "from_config"]
 
 
 def from_config(config: dict):
@@ -53,3 +58,32 @@ def from_config(config: dict):
     if config.get("conditional"):
         return ClassConditional(allowed)
     return Unconditional()
+
+
+def _chosen(c) -> list:
+    """The conditioning flags a configuration gives."""
+    return [flag for flag, on in (("--conditional", c.conditional), ("--loss acgan", c.loss == "acgan"),
+                                  ("--infogan", c.infogan)) if on]
+
+
+def _one_input_pieces(c) -> list:
+    """The flags of pieces that see D as a network with one input and one output."""
+    return [flag for flag, on in (("--loss wgan-gp", c.loss == "wgan-gp"), ("--r1", c.r1), ("--unroll", c.unroll),
+                                  ("--feature-matching", c.feature_matching), ("--pack", c.pack > 1),
+                                  ("--minibatch-kernels", c.minibatch_kernels)) if on]
+
+
+# The training options' rules that keep each conditioning piece where it is correct (minigan/training/options.py).
+RULES = mismatch.RULES + [
+    Rule("one way to condition",
+         lambda c: len(_chosen(c)) > 1,
+         lambda c: f"{' and '.join(_chosen(c))} are different ways to condition a GAN; choose one"),
+    Rule("conditioning needs labeled images",
+         lambda c: bool(_chosen(c)) and (c.model == "toy" or c.dataset not in IMAGE_DATASETS),
+         lambda c: f"{_chosen(c)[0]} needs an image set ({', '.join(IMAGE_DATASETS)}) and an image model (--model mlp, "
+                   f"dcgan or infogan), got --model {c.model} --dataset {c.dataset}"),
+    Rule("the pieces that read one input and one output",
+         lambda c: bool(_chosen(c)) and bool(_one_input_pieces(c)),
+         lambda c: f"{_chosen(c)[0]} does not combine with {', '.join(_one_input_pieces(c))} yet: those pieces see D "
+                   "as a network with one input and one output"),
+]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy
 
 from minigan.backend import device_of, to_device
+from minigan.checks import Rule
 
 
 class MismatchedLabels:
@@ -59,3 +60,16 @@ class MismatchedLabels:
         value, d_out = self.loss.fake_term(out)
         D.backward(self.weight * d_out, input_grad=False)               # the images need no gradient
         return {"d_mismatch_loss": self.weight * value}
+
+
+# The training options' rules for the mismatched pairs (minigan/training/options.py).
+RULES = [
+    Rule("mismatched pairs belong to the cGAN",
+         lambda c: bool(c.mismatch) and not c.conditional,
+         lambda c: "--mismatch belongs to --conditional (only the cGAN's D reads a label beside the image), got it "
+                   f"with {'--loss acgan' if c.loss == 'acgan' else '--infogan' if c.infogan else 'an unconditional GAN'}"),
+    Rule("a mismatched pair needs a wrong label",
+         lambda c: bool(c.mismatch) and c.classes is not None and len(set(c.classes)) < 2,
+         lambda c: f"--mismatch needs a wrong label, so at least two --classes, got --classes "
+                   f"{' '.join(map(str, c.classes))} (use --mismatch 0)"),
+]

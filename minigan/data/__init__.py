@@ -6,3 +6,7 @@ from .toy import grid, grid_modes, ring, ring_modes
 
 __all__ = ["load", "locate", "batches", "to_uint8", "cache_dir", "DatasetError", "ImageDataset", "CLASS_NAMES",
            "ring", "ring_modes", "grid", "grid_modes"]
+
+IMAGE_DATASETS = ("mnist", "fashion-mnist")     # (N, 1, 28, 28) images, for the mlp, dcgan and infogan models
+TOY_DATASETS = ("ring", "grid")                 # 2-D points, for the toy model
+DATASETS = IMAGE_DATASETS + TOY_DATASETS

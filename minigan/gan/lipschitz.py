@@ -21,6 +21,7 @@ import numpy
 
 from . import penalties
 from minigan.backend import get_array_module
+from minigan.checks import Rule
 
 
 class GradientPenaltyTerm:
@@ -87,3 +88,24 @@ def check_critic(D, terms):
         what = " and ".join(t.description for t in terms)
         raise ValueError(f"minigan train: {what} differentiates the discriminator's input gradient, which this "
                          f"discriminator cannot give: {reason}")
+
+
+# The training options' rules that keep each critic constraint where it is correct (minigan/training/options.py).
+RULES = [
+    Rule("the gradient penalty's weight belongs to WGAN-GP",
+         lambda c: c.gp_weight is not None and c.loss != "wgan-gp",
+         lambda c: f"--gp-weight belongs to --loss wgan-gp, got it with --loss {c.loss}"),
+    Rule("R1 is for the probability losses",
+         lambda c: bool(c.r1) and c.loss in ("wgan", "wgan-gp"),
+         lambda c: f"--r1 is a penalty for the probability losses (e.g. nonsaturating); the {c.loss} critic is "
+                   "already constrained (weight clipping or gradient penalty)"),
+    # A packed D reads m samples as one input: its gradient penalty would take the norm of each
+    # sample's slice of that input (a linear critic measured slice norms 1.46 and 1.14 against the
+    # pack's 1.85) and draw α per sample, so neither WGAN-GP's per-input norm nor its interpolates
+    # would be the paper's. Until the penalty works per pack, the combination is refused.
+    Rule("a penalty sees one sample, not a pack",
+         lambda c: c.pack > 1 and (c.loss == "wgan-gp" or bool(c.r1)),
+         lambda c: f"--pack {c.pack} does not combine with {'--loss wgan-gp' if c.loss == 'wgan-gp' else '--r1'}: "
+                   "the penalty takes the input-gradient norm of each sample, but a packed discriminator's input "
+                   "is a pack of samples, so the norm would be per slice of a pack and α drawn per sample"),
+]

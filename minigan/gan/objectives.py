@@ -12,6 +12,8 @@ InfoGAN; minigan/conditional/__init__.py), or None.
 """
 from __future__ import annotations
 
+from minigan.checks import Rule
+
 from .discriminator_pass import images_of, split_heads, with_heads
 from .feature_matching import FeatureMatching
 from .unrolled import UnrolledObjective
@@ -42,3 +44,11 @@ def generator_objective(config, loss):
     if config.unroll:
         return UnrolledObjective(loss, config.unroll, config.unroll_lr, 1.0 - config.label_smoothing)
     return AdversarialObjective(loss)
+
+
+# The training options' rule that keeps one objective per run (minigan/training/options.py).
+RULES = [
+    Rule("one generator objective",
+         lambda c: bool(c.unroll) and c.feature_matching,
+         lambda c: "--unroll and --feature-matching are two different generator objectives; choose one"),
+]

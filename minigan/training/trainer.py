@@ -41,7 +41,7 @@ from minigan.gan.objectives import generator_objective
 from minigan.gan.unrolled import check_unrollable
 from minigan.nn import Dropout
 
-from . import checkpoint
+from . import checkpoint, options
 from .config import IMAGE_DATASETS, TrainConfig
 from .sample import grid_codes
 from .watch import check_real_batch, checked_gradients, diverged, first_non_finite_layer, layer_groups, log_row
@@ -245,12 +245,13 @@ class Trainer:
     def load_checkpoint(self, path: str):
         meta = checkpoint.read_meta(path)
         saved = meta["config"]
-        # A checkpoint written before a key existed was trained with that key's default.
-        defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
-        mismatches = [f"{key}={saved.get(key, defaults.get(key))!r}, this run asks for {key}={getattr(self.config, key)!r}"
-                      for key in ("model", "width", "dataset", "loss", "optimizer", "spectral_norm", "dropout", "ema",
-                                  "pack", "minibatch_kernels", "conditional", "infogan")
-                      if saved.get(key, defaults.get(key)) != getattr(self.config, key)]
+        # The resume policy of the table of options: only the resumable fields may differ. A checkpoint
+        # written before a field existed was trained with that field's default (None: a derived default,
+        # which such a checkpoint cannot contradict).
+        mismatches = [f"{o.name}={saved.get(o.name, o.default)!r}, this run asks for {o.name}={getattr(self.config, o.name)!r}"
+                      for o in options.OPTIONS
+                      if not o.resumable and (o.name in saved or o.default is not None)
+                      and saved.get(o.name, o.default) != getattr(self.config, o.name)]
         if mismatches:
             raise checkpoint.CheckpointError(f"minigan: cannot resume from {path!r}: it was written with "
                                              + "; ".join(mismatches))
