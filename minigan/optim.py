@@ -19,7 +19,7 @@ import math
 import numpy
 
 from .backend import device_of, get_array_module, to_device, to_numpy
-from minigan.nn.module import Parameter
+from minigan.nn.parameter import Parameter
 
 
 class Optimizer:

@@ -3,7 +3,8 @@
 Read in this order:
 
 1. ``module.py``: the contract every layer shares (forward, backward, predict, the one pending cache,
-   frozen parameters, gradient accumulation); docs/module-api.md;
+   frozen parameters, gradient accumulation); docs/module-api.md. ``parameter.py``: an array and
+   its accumulated gradient; ``storage.py``: devices, dtypes, buffers, saving and loading;
 2. ``dense.py``, ``activations.py``, ``dropout.py``, ``reshape.py``, ``scale.py``: the first layers;
 3. ``sequential.py``: a network as a list of layers; ``init.py``: the initializers;
 4. convolution: ``conv_geometry.py`` (output sizes), ``im2col.py`` (patches and their adjoint),
@@ -25,7 +26,8 @@ from .dense import Dense
 from .dropout import Dropout
 from .embedding import Embedding, OneHot, one_hot
 from .join import Concat
-from .module import Module, Parameter, inference
+from .module import Module, inference
+from .parameter import Parameter
 from .minibatch_discrimination import MinibatchDiscrimination, with_minibatch_discrimination
 from .pack import Pack, pack_discriminator
 from .planes import Planes

@@ -31,7 +31,8 @@ import numpy
 
 from minigan.backend import get_default_dtype, to_device
 from minigan.checks import Site, check_positive_int
-from .module import Module, parameter_from_host
+from .module import Module
+from .parameter import parameter_from_host
 
 
 class _BatchNorm(Module):

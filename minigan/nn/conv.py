@@ -30,7 +30,8 @@ from minigan.checks import Site, check_ndim, check_positive_int
 from .conv_geometry import conv_geometry, pair, parse_padding
 from .im2col import col2im, im2col, place_on_canvas
 from .init import get_initializer
-from .module import Module, parameter_from_host
+from .module import Module
+from .parameter import parameter_from_host
 
 
 class ConvLayer(Module):

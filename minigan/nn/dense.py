@@ -10,7 +10,8 @@ import numpy
 
 from minigan.checks import Site, check_ndim, check_positive_int
 from .init import get_initializer
-from .module import Module, parameter_from_host
+from .module import Module
+from .parameter import parameter_from_host
 
 
 class Dense(Module):

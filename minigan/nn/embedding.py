@@ -26,7 +26,8 @@ from __future__ import annotations
 from minigan.backend import get_array_module, get_default_dtype
 from minigan.checks import Site, check_labels, check_positive_int
 from .init import get_initializer
-from .module import Module, parameter_from_host
+from .module import Module
+from .parameter import parameter_from_host
 
 
 def one_hot(labels, classes: int, dtype):

@@ -21,7 +21,8 @@ from minigan.backend import get_array_module
 from minigan.checks import Site, check_ndim, check_positive_int
 from .dense import Dense
 from .init import get_initializer
-from .module import Module, parameter_from_host
+from .module import Module
+from .parameter import parameter_from_host
 from .sequential import Sequential
 
 

@@ -22,7 +22,8 @@ import numpy
 from minigan.checks import Site, check_float_array, check_labels, check_ndim, check_positive_int, describe
 from .embedding import one_hot
 from .init import get_initializer
-from .module import Module, parameter_from_host
+from .module import Module
+from .parameter import parameter_from_host
 
 
 class Projection(Module):

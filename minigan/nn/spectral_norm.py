@@ -33,7 +33,8 @@ from minigan.backend import device_of, get_array_module, new_seed, to_device
 from minigan.checks import check_positive_int
 from .conv import Conv2d
 from .dense import Dense
-from .module import Module, Parameter
+from .module import Module
+from .parameter import Parameter
 from .projection import Projection
 from .sequential import Sequential
 

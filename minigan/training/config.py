@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from minigan.data import DATASETS, IMAGE_DATASETS, TOY_DATASETS  # noqa: F401  (the names runs are checked against)
+from minigan.data import DATASETS, IMAGE_DATASETS, TOY_DATASETS
 
 from . import options
 
@@ -43,6 +43,8 @@ def validate(self):
         raise ValueError(f"minigan train: {found[0]}")
     return self
 
+
+__all__ = ["DATASETS", "DEFAULT_SETTINGS", "IMAGE_DATASETS", "LOSS_PRESETS", "TOY_DATASETS", "TrainConfig"]
 
 TrainConfig = dataclasses.make_dataclass(
     "TrainConfig",
