@@ -1,6 +1,6 @@
 """The ``minigan`` command (also ``python -m minigan``).
 
-    minigan train       train a GAN (mlp, dcgan or toy) and write its log, checkpoints and pictures
+    minigan train       train a GAN (mlp, dcgan, infogan or toy) and write its log, checkpoints and pictures
     minigan sample      draw samples from a trained run
     minigan eval        FID, Inception Score, class coverage or toy-mode metrics of a run
     minigan classifier  train the classifier behind FID and the Inception Score

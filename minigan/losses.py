@@ -10,7 +10,10 @@ Working with logits instead of probabilities lets every loss be written without 
 and every gradient comes out as a difference of probabilities, bounded by 1 in size, even for
 logits of ±1e4. Derivations: docs/backward/losses.md. Gradient checks: tests/test_gradcheck.py.
 
-Reduction: the mean over every element, so the gradient carries a factor 1/N (N = logits.size).
+Reduction: the GAN losses take the mean over every element of the logits, so their gradients carry
+a factor 1/N (N = logits.size; one logit per sample, or per pack). The two losses over K values per
+sample, ``softmax_cross_entropy`` (K classes) and ``gaussian_nll`` (K continuous codes), sum over the
+K values and take the mean over the N samples: their gradients carry 1/N, not 1/(N·K).
 """
 from __future__ import annotations
 
@@ -199,11 +202,15 @@ def lsgan_generator_loss(fake_out):
     return 0.5 * float(((fake_out - 1) ** 2).sum()) / n, (fake_out - 1) / n
 
 
-def wgan_real_term(real_out):
-    """−mean D(x);  d/dD(x) = −1/N."""
-    _check_logits("wgan_real_term", real_out)
-    xp = get_array_module(real_out)
-    return -float(real_out.mean()), xp.full(real_out.shape, -1.0 / real_out.size, dtype=real_out.dtype)
+def negative_mean(out):
+    """−mean D(·);  d/dD = −1/N. One function, two roles: WGAN's real term (the critic raises D(x)) and
+    the generator loss of WGAN and the hinge GAN (G raises D(G(z)))."""
+    _check_logits("negative_mean (the WGAN real term and generator loss)", out)
+    xp = get_array_module(out)
+    return -float(out.mean()), xp.full(out.shape, -1.0 / out.size, dtype=out.dtype)
+
+
+wgan_real_term = negative_mean
 
 
 def wgan_fake_term(fake_out):
@@ -224,11 +231,7 @@ def wgan_critic_loss(real_out, fake_out):
     return _add(wgan_real_term(real_out), wgan_fake_term(fake_out))
 
 
-def wgan_generator_loss(fake_out):
-    """L_G = −mean D(G(z));  dL/dD(G(z)) = −1/N. Also the hinge GAN's generator loss."""
-    _check_logits("wgan_generator_loss", fake_out)
-    xp = get_array_module(fake_out)
-    return -float(fake_out.mean()), xp.full(fake_out.shape, -1.0 / fake_out.size, dtype=fake_out.dtype)
+wgan_generator_loss = negative_mean      # L_G = −mean D(G(z)); also the hinge GAN's generator loss
 
 
 def hinge_real_term(real_out):
@@ -345,7 +348,7 @@ def get_gan_loss(name: str) -> GANLoss:
 
 __all__ = ["softplus", "bce_with_logits", "discriminator_loss", "generator_loss_minimax",
            "generator_loss_nonsaturating", "lsgan_discriminator_loss", "lsgan_real_term", "lsgan_fake_term",
-           "lsgan_generator_loss", "wgan_critic_loss", "wgan_real_term", "wgan_fake_term", "wgan_generator_loss",
+           "lsgan_generator_loss", "negative_mean", "wgan_critic_loss", "wgan_real_term", "wgan_fake_term", "wgan_generator_loss",
            "hinge_discriminator_loss", "hinge_real_term", "hinge_fake_term", "bce_curvature", "lsgan_curvature",
            "linear_curvature", "gaussian_nll", "GANLoss", "GAN_LOSSES",
            "get_gan_loss", "softmax_cross_entropy"]

@@ -39,6 +39,16 @@ def test_discriminator_loss_is_real_against_one_plus_fake_against_zero():
     assert numpy.array_equal(d_fake, losses.bce_with_logits(fake, 0.0)[1])
 
 
+def test_the_value_function_is_minus_the_discriminator_loss():
+    """V(D, G) = E_x log D(x) + E_z log(1 − D(G(z))), estimated on a batch from its definition with
+    D = σ(logit): D's loss is −V, and the minimax generator loss is V's second term (G descends V)."""
+    real, fake = LOGITS, -0.5 * LOGITS[::-1]
+    v = mean([math.log(sigmoid(z)) for z in real.ravel()]) + mean([math.log(1 - sigmoid(z)) for z in fake.ravel()])
+    assert losses.discriminator_loss(real, fake)[0] == pytest.approx(-v, rel=1e-12)
+    second_term = mean([math.log(1 - sigmoid(z)) for z in fake.ravel()])
+    assert losses.generator_loss_minimax(fake)[0] == pytest.approx(second_term, rel=1e-12)
+
+
 def test_one_sided_label_smoothing_changes_only_the_real_target():
     real, fake = LOGITS, LOGITS
     v_smooth, d_real, d_fake = losses.discriminator_loss(real, fake, real_target=0.9)

@@ -193,3 +193,26 @@ def test_penalties_run_on_each_backend(xp):
     value = penalties.gradient_penalty(D, x, 10.0)
     assert numpy.isfinite(value) and all(float(abs(p.grad).sum()) > 0 for p in D.parameters()
                                          if p.name == "weight")
+
+
+def test_the_documented_list_of_layers_with_a_double_backward_is_the_code():
+    """nn/second_order.py, its refusal message and docs/backward/double-backward.md list the layers that
+    have a double backward; that list is exactly the layers that define one (plus Sequential, which
+    runs its layers' in turn)."""
+    import inspect
+    import pathlib
+
+    from minigan.nn import second_order
+    have = sorted(name for name in dir(nn) if inspect.isclass(getattr(nn, name))
+                  and issubclass(getattr(nn, name), nn.Module) and getattr(nn, name) is not nn.Module
+                  and (getattr(nn, name)._double_backward is not second_order.SecondOrder._double_backward
+                       or name == "Sequential"))
+    # BatchNorm1d/2d are "BatchNorm" in the lists (eval mode only), like Dropout.
+    listed_in = {"second_order.py": second_order.__doc__.split("Layers with a double backward:")[1].split("(tests/")[0],
+                 "the refusal": nn.ConvTranspose2d(1, 1, 3).double_backward_unsupported(),
+                 "double-backward.md": (pathlib.Path(__file__).parent.parent / "docs" / "backward" / "double-backward.md")
+                 .read_text(encoding="utf-8").split("say so and list the")[1].split("`penalties.gradient_penalty`")[0]}
+    for where, text in listed_in.items():
+        words = set(text.replace(",", " ").replace("(", " ").replace(")", " ").split())
+        named = sorted({n for n in have if (n.rstrip("12d") if n.startswith("BatchNorm") else n) in words})
+        assert named == have, f"{where} leaves out {sorted(set(have) - set(named))}"

@@ -416,3 +416,26 @@ def test_a_full_disk_while_logging_says_how_to_go_on(tmp_path, capsys, monkeypat
     assert main(TOY + ["--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     assert "could not append to" in err and "log.jsonl" in err and "No space left on device" in err and "--resume" in err
+
+
+def test_a_run_folder_written_before_the_restructure_still_resumes_exactly(tmp_path):
+    """tests/fixtures/run_before_restructure: a WGAN-GP toy run of 6 steps written by minigan 32ff3ce,
+    before the subpackages, the table of options and the new seed of the penalty's α. Resumed here to
+    step 10, it logs exactly what that version logged when it resumed the same folder to step 10
+    (kept beside it): the weights, both Adams' state and every random stream come back from the old
+    checkpoint bit for bit."""
+    import json
+    import shutil
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "run_before_restructure")
+    out = tmp_path / "old-run"
+    out.mkdir()
+    for name in ("checkpoint.npz", "config.json", "log.jsonl"):
+        shutil.copy(os.path.join(fixture, name), out / name)
+    saved = json.loads((out / "config.json").read_text())
+    config = TrainConfig(**{**{k: v for k, v in saved.items() if k != "history"}, "out": str(out), "max_steps": 10})
+    train(config, resume=True, progress=False, pictures=False, log=lambda *a: None)
+    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    with open(os.path.join(fixture, "expected_steps_7_to_10.jsonl")) as f:
+        expected = [json.loads(line) for line in f]
+    assert [r["step"] for r in rows] == list(range(1, 11))
+    assert rows[6:] == expected

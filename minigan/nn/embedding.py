@@ -6,7 +6,8 @@ reads it as a vector:
 * ``OneHot(K)``: y → e_y ∈ {0, 1}ᴷ, the y-th unit vector. No parameters. A conditional GAN joins it
   to z (the generator) or to the image's features (the discriminator) with ``Concat``.
 * ``Embedding(K, D)``: y → W[y], row y of a learned table W (K, D). The same thing as
-  OneHot followed by a bias-free Dense: e_yᵀ W = W[y] (tests/test_multi_input.py proves it).
+  OneHot followed by a bias-free Dense: e_yᵀ W = W[y] (tests/test_conditional.py::test_one_hot_then_a_bias_free_dense_is_an_embedding
+  proves it).
 
 Backward. A label is discrete: there is no dL/dy, so both return None for it. Embedding's weight
 gradient is a *scatter-add*: row W[k] was used by every example with yₙ = k, so
