@@ -183,6 +183,7 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args, fill=None, **kwargs):
         self.flags = []                 # every --flag of this parser
+        self.helps = {}                 # --flag -> its help text
         self.commands = {}              # name -> sub-parser
         # fill(parser) adds flags when the parser is first used: ``minigan train``'s come from the table of
         # options, whose import (the whole trainer) the other commands and ``minigan --help`` need not wait for.
@@ -205,7 +206,9 @@ class _Parser(argparse.ArgumentParser):
         return super(_Parser, self._filled()).format_usage()
 
     def add_argument(self, *names, **kwargs):
-        self.flags += [n for n in names if n.startswith("--")]
+        flags = [n for n in names if n.startswith("--")]
+        self.flags += flags
+        self.helps.update({f: kwargs.get("help") for f in flags})
         return super().add_argument(*names, **kwargs)
 
     def add_command(self, sub, name: str, **kwargs):
