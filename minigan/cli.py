@@ -86,38 +86,16 @@ def _train_settings(args) -> dict:
     return given
 
 
-def _resumed_config(args):
-    """The run's own config.json, with the flags a resume may change applied; every contradiction at once."""
-    import json
-
-    from .training import TrainConfig, options
-    path = os.path.join(args.out, "config.json")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"minigan train --resume: no run to resume in {args.out!r} ({path} does not exist)")
-    with open(path) as f:
-        saved = json.load(f)
-    given = _train_settings(args)
-    may_change = options.resumable()
-    mismatches = [f"{options.BY_NAME[k].cli_flag} {v!r} (the run: {saved.get(k)!r})" for k, v in given.items()
-                  if k not in may_change and saved.get(k) != v]
-    if mismatches:
-        raise ValueError(f"minigan train --resume: {len(mismatches)} flag(s) contradict the run saved in {path}: "
-                         f"{'; '.join(mismatches)}. Leave them out: --resume reads every setting from the run "
-                         f"folder (only {', '.join(sorted(options.BY_NAME[k].cli_flag for k in may_change))} may "
-                         "change)")
-    settings = {k: v for k, v in saved.items() if k in options.BY_NAME}
-    settings.update({k: v for k, v in given.items() if k in may_change})
-    settings["out"] = args.out
-    return TrainConfig(**settings)
-
-
 def _cmd_train(args) -> int:
     from .training import TrainConfig, options, train
+    from .training.resume import resumed_config
     from .training.run_folder import pictures_written
 
     args.out = getattr(args, "out", options.BY_NAME["out"].default)
-    # Flags left out take the table's defaults, and the loss's preset (minigan/training/config.py).
-    config = _resumed_config(args) if args.resume else TrainConfig(**{"out": args.out, **_train_settings(args)})
+    if args.resume:          # the checkpoint's settings, with the flags a resume may change
+        config = resumed_config(args.out, _train_settings(args), log=lambda text: print(text, file=sys.stderr))
+    else:                    # flags left out take the table's defaults, and the loss's preset
+        config = TrainConfig(**{"out": args.out, **_train_settings(args)})
     train(config, resume=args.resume, overwrite=args.overwrite, progress=not args.quiet)
     written = pictures_written(args.out)
     print("pictures: " + ("; ".join(written) if written else "none yet (they are drawn at the end of each epoch)"))

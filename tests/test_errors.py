@@ -256,7 +256,7 @@ CLI_CASES = [
     ("bad width", ["train", "--width", "abc"], 2, ["minigan train: --width must be a number, got 'abc'"]),
     ("folder holds a run", ["train", "--model", "toy", "--dataset", "ring", "--quiet", "--out", "{run}"], 1,
      ["already holds a run", "--resume", "--overwrite"]),
-    ("resume nothing", ["train", "--resume", "--quiet", "--out", "{tmp}/none"], 1, ["no run to resume", "config.json does not exist"]),
+    ("resume nothing", ["train", "--resume", "--quiet", "--out", "{tmp}/none"], 1, ["no run to resume", "checkpoint.npz does not exist"]),
     ("resume and overwrite", ["train", "--resume", "--overwrite", "--quiet", "--out", "{run}"], 1, ["give one of them"]),
     ("resume contradiction", ["train", "--resume", "--model", "mlp", "--quiet", "--out", "{run}"], 1,
      ["--model 'mlp' (the run: 'toy')"]),

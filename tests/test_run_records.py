@@ -69,12 +69,13 @@ TOY = ["train", "--model", "toy", "--dataset", "ring", "--epochs", "1", "--batch
 def test_training_into_a_folder_that_holds_a_run_is_refused(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(TOY + ["--out", str(out)]) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.startswith(".minigan.lock")}
     capsys.readouterr()
     assert main(TOY + ["--seed", "1", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "already holds a run" in err and "--resume" in err and "--overwrite" in err and str(out) in err
-    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before     # untouched
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()
+            and not p.name.startswith(".minigan.lock")} == before                           # untouched
 
 
 def test_overwrite_deletes_the_runs_own_files_and_nothing_else(tmp_path):
@@ -211,7 +212,7 @@ def test_an_overflowing_step_is_never_saved(tmp_path, capsys):
                  "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "training diverged at step 1" in err and "G layer 0.weight" in err
-    assert not (out / "checkpoint.npz").exists()
+    assert checkpoint.read_meta(str(out / "checkpoint.npz"))["step"] == 0     # only the step-0 checkpoint, whole
 
 
 def test_sampling_refuses_a_checkpoint_with_non_finite_weights(finished_run, tmp_path, capsys):
@@ -228,7 +229,6 @@ def test_sampling_refuses_a_checkpoint_with_non_finite_weights(finished_run, tmp
 
 # ---- kill -9 at random moments, many times ---------------------------------------------------------------
 import os  # noqa: E402
-import random  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -239,33 +239,61 @@ from minigan.training import checkpoint  # noqa: E402
 
 def _train_cmd(out):
     return [sys.executable, "-m", "minigan", "train", "--model", "toy", "--dataset", "ring", "--epochs", "10",
-            "--checkpoint-every", "97", "--quiet", "--out", str(out)]
+            "--toy-samples", "6400", "--checkpoint-every", "37", "--quiet", "--out", str(out)]
 
 
-def test_random_kills_never_lose_or_corrupt_a_run(tmp_path):
-    """8 runs killed with SIGKILL at random moments (mid-step, mid-save, mid-picture), each resumed
-    from the folder alone: the checkpoint always loads, every log line parses once the run resumes,
-    no temporary file outlives a restart, and the finished run equals one that was never killed."""
+def _wait_for(condition, what: str, proc, seconds: float = 300):
+    """Poll until ``condition()``; the bound only catches a hang, it times nothing."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert proc.poll() is None, f"the run ended before {what}"
+        assert time.monotonic() < deadline, f"no {what} after {seconds} s"
+        time.sleep(0.01)
+
+
+def _log_lines(out) -> int:
+    try:
+        with open(out / "log.jsonl", "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+# Where each kill lands, chosen, not drawn: before anything is written; right after the step-0
+# checkpoint; after step k of the log, at and around the every-37-steps checkpoints and the epoch ends
+# (every 100 steps: the epoch's checkpoint and pictures), and mid-epoch. Each is found by watching the
+# run folder, never by sleeping, so the test does the same on an idle and on a loaded machine.
+KILL_POINTS = ["at once", "step-0 checkpoint", 1, 36, 37, 38, 100, 101, 250, 600]
+
+
+def test_kills_at_chosen_points_never_lose_or_corrupt_a_run(tmp_path):
+    """SIGKILL at each point of KILL_POINTS, each run resumed from the folder alone (or started again
+    when nothing was written): the checkpoint always loads, every log line parses once the run
+    resumes, no temporary file outlives a restart, and the finished run equals one never killed."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), MPLBACKEND="Agg")
     straight = tmp_path / "straight"
     subprocess.run(_train_cmd(straight), env=env, check=True, capture_output=True)
 
     killed = tmp_path / "killed"
     resume = [sys.executable, "-m", "minigan", "train", "--resume", "--quiet", "--out", str(killed)]
-    rng = random.Random(0)
-    kills = 0
-    for attempt in range(8):
+    done = 0                             # steps the folder's log held before this attempt
+    for point in KILL_POINTS:
         started = (killed / "checkpoint.npz").exists()
         proc = subprocess.Popen(resume if started else _train_cmd(killed), env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 2.5))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
+        if point == "step-0 checkpoint":
+            _wait_for(lambda: (killed / "checkpoint.npz").exists(), "step-0 checkpoint", proc)
+        elif point != "at once":
+            target = max(point, done + 1)
+            _wait_for(lambda: _log_lines(killed) >= target, f"log line {target}", proc)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGKILL)
         proc.wait()
         if (killed / "checkpoint.npz").exists():
-            assert checkpoint.read_meta(str(killed / "checkpoint.npz"))["step"] > 0     # loads, whole
-    assert kills >= 4, "the kills came too late to test anything"
+            meta = checkpoint.read_meta(str(killed / "checkpoint.npz"))      # loads, whole
+            assert meta["step"] <= _log_lines(killed) + 1
+        done = _log_lines(killed)
+    assert (killed / "checkpoint.npz").exists() and done >= 600
     # Finish the run; it must clean every temporary and end where the straight run ended.
     subprocess.run(resume, env=env, check=True, capture_output=True)
     assert not list(killed.glob(".*.tmp")) and not list((killed / "samples").glob(".*.tmp"))
@@ -274,6 +302,85 @@ def test_random_kills_never_lose_or_corrupt_a_run(tmp_path):
     with numpy.load(straight / "checkpoint.npz") as a, numpy.load(killed / "checkpoint.npz") as b:
         arrays = [k for k in a.files if k != "meta"]
         assert arrays and all(numpy.array_equal(a[k], b[k]) for k in arrays)
+
+
+def test_a_run_killed_before_its_first_step_resumes_from_step_0(tmp_path, capsys, monkeypatch):
+    """The step-0 checkpoint is written before anything else of a new run: a folder whose run died
+    before its first step is continued by --resume, from step 0, exactly."""
+    from minigan.training import Trainer
+    straight, out = tmp_path / "straight", tmp_path / "run"
+    assert main(TOY + ["--max-steps", "20", "--out", str(straight)]) == 0
+
+    def dies(self, *args, **kwargs):          # what a kill before the first step leaves behind
+        raise KeyboardInterrupt
+    with monkeypatch.context() as patch:
+        patch.setattr(Trainer, "train_step", dies)
+        with pytest.raises(KeyboardInterrupt):
+            main(TOY + ["--max-steps", "20", "--out", str(out)])
+    assert checkpoint.read_meta(str(out / "checkpoint.npz"))["step"] == 0 and _log_lines(out) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", "--quiet", "--out", str(out)]) == 0
+    assert "at step 0" in capsys.readouterr().out
+    with numpy.load(straight / "checkpoint.npz") as a, numpy.load(out / "checkpoint.npz") as b:
+        arrays = [k for k in a.files if k != "meta"]
+        assert arrays and all(numpy.array_equal(a[k], b[k]) for k in arrays)
+
+
+def test_a_second_training_on_a_live_run_is_refused_and_changes_nothing(tmp_path, capsys):
+    """The folder's lock: while one process trains there, train, --resume and --overwrite are refused,
+    naming that process, and leave its files (a temporary of an in-flight save too) alone. The lock
+    dies with its process: a killed holder never blocks."""
+    out = tmp_path / "run"
+    assert main(TOY + ["--max-steps", "5", "--out", str(out)]) == 0      # the live run's files so far
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.startswith(".minigan.lock")}
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from minigan.training.run_folder import held\n"
+                               f"with held({str(out)!r}):\n    print('holding', flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert holder.stdout.readline().strip() == b"holding"
+    in_flight = out / ".checkpoint.npz.abc123.tmp"
+    in_flight.write_bytes(b"a save in progress")
+    for extra in ([], ["--resume"], ["--overwrite"]):
+        assert main(TOY + ["--out", str(out)] + extra) == 1
+        err = capsys.readouterr().err
+        assert f"is in use by process {holder.pid} (minigan train, started " in err and "nothing in the folder was changed" in err
+    assert in_flight.exists()
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p != in_flight
+            and not p.name.startswith(".minigan.lock")} == before
+    holder.kill()
+    holder.wait()
+    assert main(TOY + ["--max-steps", "8", "--resume", "--out", str(out)]) == 0   # the dead holder's lock died with it
+    assert not in_flight.exists()                                    # and its stale temporary is cleaned now
+
+
+def test_resume_reads_the_checkpoint_and_refuses_a_hand_edited_config(finished_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    config = json.loads((run / "config.json").read_text())
+    config["lr_g"], config["seed"] = 123.0, 7
+    (run / "config.json").write_text(json.dumps(config))
+    assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)]) == 1
+    err = capsys.readouterr().err
+    assert "config.json in" in err and "was edited by hand: lr_g 123.0 (the checkpoint: 0.0002); seed 7 (the checkpoint: 0)" in err
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "null"])
+def test_a_missing_or_damaged_config_json_is_rebuilt_from_the_checkpoint(finished_run, tmp_path, capsys, damage):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    original = json.loads((run / "config.json").read_text())
+    if damage == "missing":
+        (run / "config.json").unlink()
+    else:
+        (run / "config.json").write_text('{"model": "to' if damage == "truncated" else "null")
+    assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)]) == 0
+    err = capsys.readouterr().err
+    assert "config.json " + ("is missing" if damage == "missing" else "is damaged") in err
+    assert "the settings come from the checkpoint" in err
+    rebuilt = json.loads((run / "config.json").read_text())
+    assert {k: v for k, v in rebuilt.items() if k not in ("epochs", "history", "out")} == \
+        {k: v for k, v in original.items() if k not in ("epochs", "history", "out")}
+    assert rebuilt["epochs"] == 2
 
 
 def test_eval_of_a_run_trusts_the_checkpoint_not_a_hand_edited_config(finished_run, tmp_path, capsys):
@@ -368,7 +475,7 @@ def test_checkpoints_are_written_every_n_steps_inside_an_epoch(monkeypatch, tmp_
     config = TrainConfig(model="toy", dataset="ring", epochs=1, batch_size=32, toy_samples=32 * 25, out=str(tmp_path),
                          checkpoint_every=10)
     train(config, progress=False, pictures=False, log=lambda *a: None)
-    assert saved[:2] == [10, 20] and saved[-1] == 25          # mid-epoch, then the epoch's end
+    assert saved[:3] == [0, 10, 20] and saved[-1] == 25       # step 0 (before training), mid-epoch, the epoch's end
 
 
 def _no_space(*args, **kwargs):

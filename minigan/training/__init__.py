@@ -10,7 +10,8 @@ Read in this order:
    ``watch.py``: the guards, the gradient norms and the log row around each step;
 4. ``run.py``: ``train()``, the loop around the steps: the run folder, the log, checkpoints,
    progress, pictures;
-5. ``checkpoint.py``, ``run_folder.py``: atomic checkpoints; one run per folder, nothing lost;
+5. ``checkpoint.py``, ``run_folder.py``, ``resume.py``: atomic checkpoints; one run per folder at a
+   time, nothing lost; what ``--resume`` continues with (the checkpoint's settings);
 6. ``monitor.py``: per-epoch evaluation and the mode-collapse alarm;
 7. ``pictures.py``, ``sample.py``: what a run draws, and sampling a trained run;
 8. ``threads.py``: how many CPU threads the matrix products use.

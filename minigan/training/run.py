@@ -31,11 +31,17 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
           pictures: bool = True, log=print, overwrite: bool = False) -> Trainer:
     """Run (or resume) training as ``config`` says, writing everything into ``config.out``.
 
-    A folder that already holds a run is refused unless ``resume`` (continue it) or ``overwrite``
+    The folder is held for this run alone while it trains (another process on it is refused, naming
+    it). A folder that already holds a run is refused unless ``resume`` (continue it) or ``overwrite``
     (delete that run's files first) is given: see minigan/training/run_folder.py.
     """
-
     config.validate()
+    run_folder.check_writable_folder("minigan train: the output folder", config.out)
+    with run_folder.held(config.out):
+        return _train_in_held_folder(config, resume, progress, real_data, pictures, log, overwrite)
+
+
+def _train_in_held_folder(config, resume, progress, real_data, pictures, log, overwrite) -> Trainer:
     files = run_dir_files(config.out)
     if resume and not os.path.isfile(files["checkpoint"]):
         raise checkpoint.CheckpointError(f"minigan train: --resume given but {files['checkpoint']!r} does not exist")
@@ -51,6 +57,10 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
         log(f"resumed from {files['checkpoint']} at step {trainer.step} (epoch {trainer.epoch + 1})")
         _truncate_log(files["log"], trainer.step, warn=log)
         history = _settings_history(files["config"], held, dataclasses.asdict(config), trainer.step)
+    else:
+        # The step-0 checkpoint, before anything else of the run is written: a run killed before its
+        # first step still leaves a folder that --resume continues (from step 0).
+        trainer.save_checkpoint(files["checkpoint"])
     record = {**dataclasses.asdict(config), **({"history": history} if history else {})}
     with atomic_path(files["config"]) as tmp, open(tmp, "w") as f:
         f.write(strict_json(record, indent=2))
@@ -108,8 +118,9 @@ def _settings_history(config_path: str, held: dict, now: dict, step: int) -> lis
     if os.path.isfile(config_path):
         try:
             with open(config_path) as f:
-                history = json.load(f).get("history", [])
-        except (OSError, ValueError):
+                saved = json.load(f)
+            history = saved.get("history", []) if isinstance(saved, dict) else []
+        except (OSError, ValueError):       # a damaged config.json: its history is lost, the checkpoint is not
             history = []
     ignore = {"out"}
     changed = {k: [held.get(k), v] for k, v in now.items() if k not in ignore and held.get(k) != v}

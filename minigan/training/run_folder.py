@@ -1,8 +1,14 @@
 """The run folder: which files are a run's own, and the rules that keep a finished run from being lost.
 
 A run folder (``minigan train --out DIR``) holds config.json, log.jsonl, checkpoint.npz,
-metrics.jsonl and the pictures. Three rules:
+metrics.jsonl and the pictures. Four rules:
 
+* **One run at a time.** A training holds the folder's lock (:func:`held`, an operating-system lock
+  through ``filelock``) from before it touches any file until it ends. A second ``train``,
+  ``--resume`` or ``--overwrite`` on a live run is refused, naming the process that holds it, and
+  changes nothing (not even the live run's temporary files). The operating system releases the lock
+  when a process dies, so a killed run's lock never blocks. ``sample`` and ``eval`` need no lock: the
+  checkpoint is replaced atomically, so they read a whole one.
 * **A run is never overwritten by a repeated command.** ``train`` into a folder that holds a run
   stops and names the two ways on: ``--resume`` (continue it) or ``--overwrite`` (delete that
   run's own files, listed in :data:`RUN_FILES`, and nothing else in the folder, then start again).
@@ -13,16 +19,63 @@ metrics.jsonl and the pictures. Three rules:
 """
 from __future__ import annotations
 
+import contextlib
 import glob
+import json
 import os
+import time
+
+import filelock
+
+from minigan.io import atomic_path
 
 RUN_FILES = ("config.json", "log.jsonl", "checkpoint.npz", "metrics.jsonl", "losses.png", "grad_norms.png",
              "penalty.png", "metrics.png", "samples.gif", "traversal_c1.png", "traversal_c2.png")
 EPOCH_PICTURES = os.path.join("samples", "epoch_*.png")
 
 
+LOCK = ".minigan.lock"                 # the lock itself: empty, and left in place (deleting a lock file races)
+LOCK_OWNER = ".minigan.lock.owner"     # who holds it: process id, command, start time (for the message)
+
+
 class RunFolderError(FileExistsError):
     """The output folder already holds a run, and neither --resume nor --overwrite was given."""
+
+
+class RunFolderInUseError(RunFolderError):
+    """Another process is training in this folder now."""
+
+
+def _owner(out: str) -> str:
+    try:
+        with open(os.path.join(out, LOCK_OWNER)) as f:
+            owner = json.load(f)
+        return f"process {owner['pid']} ({owner['command']}, started {owner['started']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process (it has not said which yet)"
+
+
+@contextlib.contextmanager
+def held(out: str, where: str = "minigan train"):
+    """Hold the run folder ``out`` for this process while the block runs; refuse at once if another
+    process holds it (RunFolderInUseError, naming it)."""
+    os.makedirs(out, exist_ok=True)
+    lock = filelock.FileLock(os.path.join(out, LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        raise RunFolderInUseError(f"{where}: the folder {out!r} is in use by {_owner(out)}: a run folder holds one "
+                                  "run at a time. Wait for that run to end (or stop it), or choose another --out; "
+                                  "nothing in the folder was changed") from None
+    try:
+        owner = {"pid": os.getpid(), "command": where, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        with atomic_path(os.path.join(out, LOCK_OWNER)) as tmp, open(tmp, "w") as f:
+            json.dump(owner, f)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(out, LOCK_OWNER))
+        lock.release()
 
 
 def paths(out: str) -> dict:
