@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .backend import get_array_module
-from .checks import Rule, check_finite, check_float_array, check_same_shape
+from .checks import check_finite, check_float_array, check_same_shape
 from minigan.nn.activations import stable_sigmoid
 
 
@@ -352,11 +352,3 @@ __all__ = ["softplus", "bce_with_logits", "discriminator_loss", "generator_loss_
            "hinge_discriminator_loss", "hinge_real_term", "hinge_fake_term", "bce_curvature", "lsgan_curvature",
            "linear_curvature", "gaussian_nll", "GANLoss", "GAN_LOSSES",
            "get_gan_loss", "softmax_cross_entropy"]
-
-
-# The training options' rule that protects the targets above (minigan/training/options.py).
-RULES = [
-    Rule("label smoothing needs a real target",
-         lambda c: bool(c.label_smoothing) and not get_gan_loss(c.loss).smoothing,
-         lambda c: f"--label-smoothing has no meaning for --loss {c.loss} (it has no real-label target to smooth)"),
-]

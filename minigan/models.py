@@ -241,9 +241,6 @@ RULES = [
          lambda c: (c.model == "toy") != (c.dataset in TOY_DATASETS),
          lambda c: f"--model {c.model} does not fit --dataset {c.dataset}: the toy model learns the 2-D sets "
                    f"{', '.join(TOY_DATASETS)}; mlp, dcgan and infogan the image sets {', '.join(IMAGE_DATASETS)}"),
-    Rule("only the dcgan discriminator has dropout",
-         lambda c: bool(c.dropout) and c.model != "dcgan",
-         lambda c: f"--dropout sets the dcgan discriminator's dropout; the {c.model} discriminator has none"),
     Rule("PacGAN packs divide the batch",
          lambda c: c.batch_size % c.pack != 0,
          lambda c: f"--batch-size {c.batch_size} must be a multiple of --pack {c.pack} (the discriminator judges "

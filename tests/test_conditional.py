@@ -324,8 +324,8 @@ def test_a_label_outside_the_trained_classes_names_them(tmp_path, capsys):
     (dict(model="toy", dataset="ring", conditional=True), "--conditional needs an image set"),
     (dict(infogan=True, r1=1.0), "--infogan does not combine with --r1 yet"),
     (dict(conditional=True, pack=2), "--conditional does not combine with --pack yet"),
-    (dict(mismatch=1.0), "--mismatch belongs to --conditional (only the cGAN's D reads a label beside the image), "
-                         "got it with an unconditional GAN"),
+    (dict(mismatch=1.0), "--mismatch belongs to --conditional (only the cGAN's D reads a label beside the image); "
+                         "this run does not use it, so --mismatch 1.0 would be ignored"),
     (dict(loss="acgan", mismatch=0.5), "--mismatch belongs to --conditional"),
     (dict(conditional=True, mismatch=-1.0), "--mismatch must be >= 0, got -1.0"),
     (dict(conditional=True, classes=[3], mismatch=1.0), "--mismatch needs a wrong label, so at least two --classes"),

@@ -209,7 +209,7 @@ API_CASES = [
     ("config classes", lambda: TrainConfig(classes=[3, 11]).validate(), ValueError, ["minigan train: --classes must be in [0, 9], got 11"]),
     ("config gp weight", lambda: TrainConfig(gp_weight=5.0).validate(), ValueError, ["--gp-weight belongs to --loss wgan-gp"]),
     ("config r1 with wgan", lambda: TrainConfig(loss="wgan", r1=1.0).validate(), ValueError, ["--r1", "wgan"]),
-    ("config dropout on mlp", lambda: TrainConfig(dropout=0.5).validate(), ValueError, ["--dropout", "mlp"]),
+    ("config dropout on mlp", lambda: TrainConfig(dropout=0.5).validate(), ValueError, ["--dropout belongs to --model dcgan", "--dropout 0.5 would be ignored"]),
     ("config optimizer", lambda: TrainConfig(optimizer="adagrad").validate(), ValueError, ["minigan train: --optimizer must be one of adam, rmsprop, sgd, got 'adagrad'"]),
     ("config beta1", lambda: TrainConfig(beta1=1.2).validate(), ValueError, ["minigan train: --beta1 must be in [0, 1), got 1.2"]),
     ("config checkpoint-every", lambda: TrainConfig(checkpoint_every=0).validate(), ValueError, ["--checkpoint-every", "0"]),

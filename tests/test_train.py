@@ -208,7 +208,7 @@ def test_bad_flags_get_one_message_form(args, code, message, tmp_path, capsys):
     (dict(model="toy", dataset="mnist"), "--model toy does not fit --dataset mnist"),
     (dict(model="mlp", dataset="ring"), "--model mlp does not fit --dataset ring"),
     (dict(model="mlp", dataset="mnist", loss="hinge", label_smoothing=0.1),
-     "--label-smoothing has no meaning for --loss hinge"),
+     "--label-smoothing belongs to the losses with a real-label target"),
     (dict(model="mlp", dataset="mnist", loss="nope"), "--loss must be one of"),
 ])
 def test_bad_configurations_are_clear_errors(config, message, tmp_path):
@@ -326,7 +326,7 @@ def test_a_critic_that_cannot_be_penalized_stops_before_training(tmp_path, capsy
 @pytest.mark.parametrize("args,message", [
     (["--gp-weight", "5"], "--gp-weight belongs to --loss wgan-gp"),
     (["--loss", "wgan", "--r1", "1"], "--r1 is a penalty for the probability losses"),
-    (["--dropout", "0.5"], "the mlp discriminator has none"),
+    (["--dropout", "0.5"], "--dropout belongs to --model dcgan (the only discriminator with dropout)"),
     (["--dropout", "1.5", "--model", "dcgan"], "minigan train: --dropout must be in [0, 1), got 1.5"),
     (["--adam", "tf", "--optimizer", "sgd"], "--adam tf is an Adam preset"),
 ])

@@ -64,10 +64,6 @@ class MismatchedLabels:
 
 # The training options' rules for the mismatched pairs (minigan/training/options.py).
 RULES = [
-    Rule("mismatched pairs belong to the cGAN",
-         lambda c: bool(c.mismatch) and not c.conditional,
-         lambda c: "--mismatch belongs to --conditional (only the cGAN's D reads a label beside the image), got it "
-                   f"with {'--loss acgan' if c.loss == 'acgan' else '--infogan' if c.infogan else 'an unconditional GAN'}"),
     Rule("a mismatched pair needs a wrong label",
          lambda c: bool(c.mismatch) and c.classes is not None and len(set(c.classes)) < 2,
          lambda c: f"--mismatch needs a wrong label, so at least two --classes, got --classes "

@@ -92,9 +92,6 @@ def check_critic(D, terms):
 
 # The training options' rules that keep each critic constraint where it is correct (minigan/training/options.py).
 RULES = [
-    Rule("the gradient penalty's weight belongs to WGAN-GP",
-         lambda c: c.gp_weight is not None and c.loss != "wgan-gp",
-         lambda c: f"--gp-weight belongs to --loss wgan-gp, got it with --loss {c.loss}"),
     Rule("R1 is for the probability losses",
          lambda c: bool(c.r1) and c.loss in ("wgan", "wgan-gp"),
          lambda c: f"--r1 is a penalty for the probability losses (e.g. nonsaturating); the {c.loss} critic is "

@@ -9,11 +9,15 @@ this table come
   all with one message form: ``minigan train: --beta1 must be in [0, 1), got 1.5``;
 * the flags of ``minigan train`` (minigan/cli.py): names, types, help;
 * the resume policy: what ``--resume`` may change, on the command line and in ``Trainer.load_checkpoint``;
-* the table of options in docs/options.md (``python -m minigan.training.options`` prints it).
+* the table of options in docs/options.md (:func:`markdown_table` prints it; tests/test_options.py keeps
+  the page equal to it).
 
-The compatibility rules (``--unroll`` with ``--feature-matching``, conditioning with penalties,
-``--r1`` with WGAN, ...) are not here: each sits beside the piece it protects, with its reason, and
-:data:`RULES` gathers them.
+An option that only some runs use says what it belongs to (``belongs_to``): set where the run does
+not use it (``--clip`` without ``--loss wgan``, ``--unroll-lr`` without ``--unroll``), it is refused by
+one rule, the same for every such flag, rather than ignored in silence. The compatibility rules
+between pieces (``--unroll`` with ``--feature-matching``, conditioning with penalties, ``--r1`` with
+WGAN, ...) are not here: each sits beside the piece it protects, with its reason, and :data:`RULES`
+gathers them.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 from minigan import conditional, losses, models
-from minigan.data import DATASETS
+from minigan.data import DATASETS, TOY_DATASETS
 from minigan.gan import lipschitz, objectives
 
 INF = math.inf
@@ -70,6 +74,11 @@ class Option:
     flag: str | None = None           # the command-line flag; default: --name with dashes
     metavar: str | None = None
     many: bool = False                # a list: --classes 0 1 7
+    # An option that only some runs use: (what it belongs to, in words; whether this run uses it). Set to
+    # anything but ``unused`` where the run does not use it, it is refused: one rule for every such
+    # flag (a value nothing reads would otherwise be ignored in silence).
+    belongs_to: tuple | None = None
+    unused: tuple = ()                # the values that mean "not set" (the default; a preset's "off")
 
     @property
     def cli_flag(self) -> str:
@@ -104,6 +113,16 @@ class Option:
             return f"must be {self.range.words(self.kind)}, got {value!r}"
         return None
 
+    def misplaced(self, config) -> str | None:
+        """Why this option's value has no place in ``config`` (it belongs to a piece the run does not use)."""
+        if self.belongs_to is None:
+            return None
+        where, used = self.belongs_to
+        value = getattr(config, self.name)
+        if used(config) or value in (self.default, *self.unused):
+            return None
+        return f"{self.cli_flag} belongs to {where}; this run does not use it, so {self.cli_flag} {value!r} would be ignored"
+
     def help_text(self) -> str:
         """The help of the flag, with its default and range."""
         extra = []
@@ -128,7 +147,8 @@ OPTIONS = [
       range=Range(0, models.MAX_WIDTH, low_open=True, high_open=False)),
     O("classes", int, None, "train on these digit classes only, e.g. 0 1 7", range=Range(0, 9, high_open=False),
       many=True, metavar="K"),
-    O("toy_samples", int, 50_000, "points in a toy dataset (one epoch)", range=AT_LEAST_1, metavar="N"),
+    O("toy_samples", int, 50_000, "points in a toy dataset (one epoch)", range=AT_LEAST_1, metavar="N",
+      belongs_to=("the toy sets (--dataset ring or grid)", lambda c: c.dataset in TOY_DATASETS)),
     # How long, and where.
     O("epochs", int, 10, "passes over the data", range=AT_LEAST_1, resumable=True),
     O("batch_size", int, 64, "batch size", range=AT_LEAST_1),
@@ -147,20 +167,26 @@ OPTIONS = [
     O("lr_d", float, None, "discriminator learning rate (default: 2e-4; the loss's preset for wgan, wgan-gp)",
       range=POSITIVE, resumable=True, metavar="LR"),
     O("beta1", float, None, "Adam's beta1, SGD's momentum (default: 0.5; 0 for wgan-gp)", range=FRACTION,
-      resumable=True),
-    O("beta2", float, None, "Adam's beta2 (default: 0.999; 0.9 for wgan-gp)", range=FRACTION, resumable=True),
+      resumable=True, belongs_to=("--optimizer adam or sgd (RMSProp has no beta1)", lambda c: c.optimizer != "rmsprop"),
+      unused=(0.5,)),
+    O("beta2", float, None, "Adam's beta2 (default: 0.999; 0.9 for wgan-gp)", range=FRACTION, resumable=True,
+      belongs_to=("--optimizer adam", lambda c: c.optimizer == "adam"), unused=(0.999,)),
     O("n_critic", int, None, "discriminator steps per generator step (default: 5 for wgan and wgan-gp, else 1)",
       range=AT_LEAST_1),
     # The discriminator's loss and its constraints.
-    O("label_smoothing", float, 0.0, "one-sided: real target = 1 - this (e.g. 0.1)", range=Range(0, 0.5)),
-    O("clip", float, 0.01, "WGAN's weight-clipping bound c (--loss wgan)", range=POSITIVE),
+    O("label_smoothing", float, 0.0, "one-sided: real target = 1 - this (e.g. 0.1)", range=Range(0, 0.5),
+      belongs_to=("the losses with a real-label target (minimax, nonsaturating, lsgan, acgan)",
+                  lambda c: c.loss not in losses.GAN_LOSSES or losses.get_gan_loss(c.loss).smoothing)),
+    O("clip", float, 0.01, "WGAN's weight-clipping bound c (--loss wgan)", range=POSITIVE,
+      belongs_to=("--loss wgan (weight clipping)", lambda c: c.loss == "wgan")),
     O("gp_weight", float, None, "WGAN-GP's penalty weight lambda (--loss wgan-gp; default: 10)", range=POSITIVE,
-      metavar="LAMBDA"),
+      metavar="LAMBDA", belongs_to=("--loss wgan-gp", lambda c: c.loss == "wgan-gp")),
     O("r1", float, 0.0, "R1 penalty (gamma/2)·E‖∇D(x)‖² on the real data, e.g. 10; 0: off", range=AT_LEAST_0,
       metavar="GAMMA"),
     O("spectral_norm", bool, False, "spectral normalization on every layer of the discriminator"),
     O("dropout", float, None, "dropout rate of the dcgan discriminator (default: 0.3; 0 for wgan-gp, whose penalty "
-      "cannot go through dropout)", range=FRACTION),
+      "cannot go through dropout)", range=FRACTION,
+      belongs_to=("--model dcgan (the only discriminator with dropout)", lambda c: c.model == "dcgan"), unused=(0.0,)),
     # Against mode collapse, and the generator's objective.
     O("pack", int, 1, "PacGAN: the discriminator judges packs of M samples, real with real and fake with fake; "
       "1: no packing", range=AT_LEAST_1, metavar="M"),
@@ -171,7 +197,7 @@ OPTIONS = [
     O("unroll", int, 0, "unrolled GAN (Metz et al. 2017): the generator steps against D after K look-ahead steps, "
       "differentiated through them; dense discriminators only (toy, mlp); 0: off", range=AT_LEAST_0, metavar="K"),
     O("unroll_lr", float, 0.002, "learning rate of the look-ahead's gradient-descent steps", range=POSITIVE,
-      metavar="ETA"),
+      metavar="ETA", belongs_to=("--unroll", lambda c: bool(c.unroll))),
     O("fresh_noise", bool, False, "draw new noise for the generator step, as Goodfellow et al.'s Algorithm 1 does "
       "(default: reuse the discriminator step's batch)"),
     O("ema", float, 0.0, "keep an exponential moving average of G's weights (e.g. 0.999), used by sample, eval and "
@@ -182,14 +208,18 @@ OPTIONS = [
       "auxiliary-classifier GAN instead"),
     O("mismatch", float, None, "--conditional: weight of the mismatched pairs, real images with wrong labels that D "
       "must call fake (Reed et al. 2016; minigan/conditional/mismatch.py). Default 1; 0 is Mirza & Osindero's plain "
-      "cGAN", range=AT_LEAST_0, metavar="W"),
+      "cGAN", range=AT_LEAST_0, metavar="W",
+      belongs_to=("--conditional (only the cGAN's D reads a label beside the image)", lambda c: bool(c.conditional)),
+      unused=(0.0,)),
     O("infogan", bool, False, "InfoGAN (Chen et al. 2016): G reads a 10-way code and 2 continuous codes beside 62 "
       "noise values; a Q head on D's body reads them back (docs/infogan.md)"),
     # Watching the run.
     O("eval_every_epoch", bool, False, "FID and class histogram after every epoch (metrics.jsonl, metrics.png) with a "
       "mode-collapse alarm; toy sets are always measured", resumable=True),
     O("eval_n", int, 2000, "samples per evaluation (FID needs a covariance, so at least 2)", range=Range(2),
-      resumable=True, metavar="N"),
+      resumable=True, metavar="N", belongs_to=("--eval-every-epoch on an image set (the toy sets are always "
+                                                 "measured, on 1000 samples)",
+                                                 lambda c: c.eval_every_epoch and c.dataset not in TOY_DATASETS)),
     O("checkpoint_every", int, 500, "save a checkpoint every this many steps, besides every epoch end",
       range=AT_LEAST_1, resumable=True, metavar="STEPS"),
 ]
@@ -197,7 +227,7 @@ del O
 BY_NAME = {o.name: o for o in OPTIONS}
 
 # The compatibility rules, each defined beside the piece it protects.
-RULES = models.RULES + losses.RULES + lipschitz.RULES + objectives.RULES + conditional.RULES
+RULES = models.RULES + lipschitz.RULES + objectives.RULES + conditional.RULES
 
 # --adam: the (learning rate, beta1) presets of the DCGAN paper and of the TensorFlow tutorial.
 ADAM_PRESETS = {"dcgan": (2e-4, 0.5), "tf": (1e-4, 0.9)}
@@ -209,31 +239,30 @@ def resumable() -> set:
 
 
 def problems(config) -> list:
-    """Every reason ``config`` cannot train, in the table's order, then the rules'."""
+    """Every reason ``config`` cannot train: each option's type and range, in the table's order; then
+    each option set where the run does not use it; then the rules between options."""
     found = [f"{o.cli_flag} {why}" for o in OPTIONS if (why := o.problem(getattr(config, o.name))) is not None]
-    if found:                   # the rules read the values, which must have their types first
+    if found:                   # the rest reads the values, which must have their types first
         return found
-    return [rule.reason(config) for rule in RULES if rule.refuses(config)]
+    found = [why for o in OPTIONS if (why := o.misplaced(config)) is not None]
+    return found + [rule.reason(config) for rule in RULES if rule.refuses(config)]
 
 
 def markdown_table() -> str:
     """The table of docs/options.md."""
-    rows = ["| flag | `TrainConfig` field | type | allowed | default | `--resume` may change it | what |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| flag | `TrainConfig` field | type | allowed | default | `--resume` may change it | used only with | what |",
+            "|---|---|---|---|---|---|---|---|"]
     for o in OPTIONS:
         kind = ("list of " if o.many else "") + o.kind.__name__
         allowed = (", ".join(f"`{c}`" for c in o.choices) if o.choices
                    else o.range.words(o.kind) if o.range is not None else "true / false" if o.kind is bool else "any")
         default = "preset" if o.default is None and o.name in PRESET_FIELDS else (
             "derived" if o.default is None and o.name == "mismatch" else "none" if o.default is None else f"`{o.default}`")
+        only = o.belongs_to[0] if o.belongs_to else ""
         rows.append(f"| `{o.cli_flag}` | `{o.name}` | {kind} | {allowed} | {default} | "
-                    f"{'yes' if o.resumable else 'no'} | {o.help.replace('|', '/')} |")
+                    f"{'yes' if o.resumable else 'no'} | {only} | {o.help.replace('|', '/')} |")
     return "\n".join(rows)
 
 
 # The fields whose None default is filled from the loss's preset, then the defaults (config.py).
 PRESET_FIELDS = ("optimizer", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "gp_weight", "dropout")
-
-
-if __name__ == "__main__":
-    print(markdown_table())
