@@ -60,7 +60,7 @@ def _cmd_exercise(args) -> int:
     if args.action == "solution":
         print(exercises.solution(args.name))
         return 0
-    results = exercises.check(args.name, args.dir)
+    results = exercises.check(args.name, args.dir, timeout=args.timeout)
     print(exercises.format_table(args.name, results))
     return 0 if all(r.passed for r in results) else 1
 
@@ -348,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("action", choices=("list", "start", "check", "solution"), help="what to do")
     ex.add_argument("name", nargs="?", default=None, help="the exercise (see `minigan exercise list`)")
     ex.add_argument("--dir", default="exercises", help="folder of your exercise files (default: exercises)")
+    ex.add_argument("--timeout", type=_positive_float, default=60.0, metavar="SECONDS",
+                    help="check: how long your code may run before it counts as a hang (default: 60)")
     ex.set_defaults(func=_cmd_exercise)
 
     gc = parser.add_command(sub, "gradcheck", help="check every layer's and loss's gradients; exit 1 on a failure",

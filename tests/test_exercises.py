@@ -212,3 +212,41 @@ def test_start_never_overwrites_and_the_other_commands_answer(tmp_path, capsys):
     assert "no exercise named 'nope'" in capsys.readouterr().err
     assert main(["exercise", "check", "col2im", "--dir", str(tmp_path)]) == 1
     assert "minigan exercise start col2im" in capsys.readouterr().err
+
+
+# The learner's file runs in a process of its own: nothing in it can end, stall or fool the grader.
+def _forward_loops(text):
+    return text.replace("        raise NotImplementedError(", "        while True:\n            pass\n        raise NotImplementedError(", 1)
+
+
+@pytest.mark.parametrize("case,make,words", [
+    ("sys.exit at import", lambda t: "import sys\nsys.exit(0)\n" + t, ["it called sys.exit(0) (at ", "dense.py:2)"]),
+    ("exit inside a method", lambda t: t.replace("        raise NotImplementedError(", "        raise SystemExit(0)\n"
+                                                 "        raise NotImplementedError(", 1), ["it called sys.exit(0)"]),
+    ("endless loop at import", lambda t: "while True:\n    pass\n" + t, ["did not finish within 3 s"]),
+    ("endless loop in a method", _forward_loops, ["did not finish within 3 s"]),
+    ("empty file", lambda t: "", ["defines no 'Dense'", "keep the skeleton's name 'Dense'"]),
+    ("another name", lambda t: t.replace("class Dense", "class MyDense"), ["defines no 'Dense'"]),
+    ("syntax error", lambda t: t + "\ndef broken(:\n", ["SyntaxError", "dense.py:"]),
+    ("an error in the learner's code", lambda t: t.replace("        raise NotImplementedError(", "        1 / 0\n"
+                                                           "        raise NotImplementedError(", 1),
+     ["ZeroDivisionError", "(at "]),
+])
+def test_the_grader_cannot_be_ended_stalled_or_fooled(case, make, words, tmp_path, capsys):
+    text = make(exercises.get("dense").skeleton)
+    (tmp_path / "dense.py").write_text(text)
+    code = main(["exercise", "check", "dense", "--dir", str(tmp_path), "--timeout", "3"])
+    out = capsys.readouterr().out
+    assert code == 1 and "FAIL" in out, out
+    for w in words:
+        assert w in out, out
+    if case == "an error in the learner's code":           # at the learner's line, not at the grader's
+        line = text.splitlines().index("        1 / 0") + 1
+        assert f"dense.py:{line})" in out and "grading.py" not in out
+
+
+def test_dir_naming_a_file_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    for action in ("start", "check"):
+        assert main(["exercise", action, "dense", "--dir", str(tmp_path / "afile")]) == 1
+        assert "is a file; give " in capsys.readouterr().err

@@ -9,18 +9,23 @@
 
 Each exercise is one file in this package: a skeleton (the class or function with its docstring,
 the bodies replaced by a ``raise NotImplementedError`` that says what to compute) and a checker.
-The checks come from minigan/exercises/grading.py. In learning order: ``dense.py``, ``leaky_relu.py``,
+The checks come from minigan/exercises/grading.py, and run on the learner's file in a process of its
+own with a time limit (``isolated.py``), so that file can neither end nor stall the grader. In learning order: ``dense.py``, ``leaky_relu.py``,
 ``bce.py``, ``gan_losses.py``, ``adam.py``, ``batchnorm.py``, ``conv.py`` (Conv2d), ``col2im.py``,
 ``conv.py`` again (ConvTranspose2d), ``gan_step.py`` (the GAN step, then the gradient penalty).
 """
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import tempfile
 
 from minigan.io import atomic_path
 
 from . import adam, bce, batchnorm, col2im, conv, dense, gan_losses, gan_step, leaky_relu
-from .grading import ExerciseError, format_table, load_learner
+from .grading import ExerciseError, Result, check_learner_file, format_table
 
 # The learning order: a layer, an activation, the losses, the optimizer, normalization, convolution
 # and its adjoint, the whole step, then the gradient penalty.
@@ -49,17 +54,40 @@ def start(name: str, folder: str = "exercises") -> str:
     if os.path.exists(path):
         raise ExerciseError(f"minigan exercise start: {path} exists already and is left as it is (your work is in "
                             f"it). Check it with: minigan exercise check {name}" + (f" --dir {folder}" if folder != "exercises" else ""))
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise ExerciseError(f"minigan exercise start: --dir {folder!r} is a file; give a folder to write {name}.py into")
     os.makedirs(folder, exist_ok=True)
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
         f.write(exercise.skeleton)
     return path
 
 
-def check(name: str, folder: str = "exercises"):
-    """Grade folder/NAME.py; returns the list of results (each .passed, .hint)."""
-    exercise = get(name)
-    learner = load_learner(os.path.join(folder, f"{name}.py"), name)
-    return exercise.check(learner)
+TIMEOUT = 60          # seconds a check may run before it counts as a hang (``--timeout``)
+
+
+def check(name: str, folder: str = "exercises", timeout: float = TIMEOUT):
+    """Grade folder/NAME.py in a process of its own (minigan/exercises/isolated.py), so that the
+    learner's code can neither end nor stall the grader; returns the list of results (each .passed, .hint)."""
+    get(name)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise ExerciseError(f"minigan exercise check: --dir {folder!r} is a file; give the folder that holds {name}.py")
+    path = os.path.join(folder, f"{name}.py")
+    check_learner_file(path, name)
+    with tempfile.TemporaryDirectory() as tmp:
+        results = os.path.join(tmp, "results.json")
+        try:
+            done = subprocess.run([sys.executable, "-m", "minigan.exercises.isolated", name, path, results],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return [Result("your code finishes", False, f"{path} did not finish within {timeout:g} s (an endless "
+                           "loop, at import or in a method?)", "look for a loop whose condition never changes; "
+                           "--timeout gives a slow machine more time")]
+        if not os.path.isfile(results):
+            tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            return [Result("your code runs to the end", False, f"the check's process ended with code "
+                           f"{done.returncode} before it reported: {tail[0]}", "run python on your file to see it")]
+        with open(results, encoding="utf-8") as f:
+            return [Result(**row) for row in json.load(f)]
 
 
 def solution(name: str) -> str:

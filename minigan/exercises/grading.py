@@ -1,4 +1,8 @@
-"""What every exercise checker shares: loading the learner's file, the result rows, the table."""
+"""What every exercise checker shares: loading the learner's file, the result rows, the table.
+
+The learner's code runs in a process of its own (minigan/exercises/isolated.py); here, every error
+it raises is reported at the learner's own file and line, never at a line of the grader.
+"""
 from __future__ import annotations
 
 import importlib.util
@@ -34,16 +38,38 @@ class Result:
     hint: str = ""
 
 
-def load_learner(path: str, name: str):
+_LEARNER_FILE = None          # the file being checked, so errors are reported at its lines
+
+
+def learner_line(tb, path=None) -> str:
+    """Where in the learner's file ``tb`` went deepest, as " (at exercises/dense.py:12)"; empty if it never did."""
+    path = os.path.abspath(path or _LEARNER_FILE or "")
+    frames = [f for f in traceback.extract_tb(tb) if os.path.abspath(f.filename) == path]
+    return f" (at {os.path.relpath(path)}:{frames[-1].lineno})" if frames else ""
+
+
+def check_learner_file(path: str, name: str):
+    """The learner's file must exist; if not, say how to write it."""
     if not os.path.isfile(path):
         raise ExerciseError(f"minigan exercise check: {path} does not exist; write it with: minigan exercise start "
                             f"{name}" + (f" --dir {os.path.dirname(path)}" if os.path.dirname(path) != "exercises" else ""))
+
+
+def load_learner(path: str, name: str):
+    """Import the learner's file (in the isolated check process)."""
+    global _LEARNER_FILE
+    check_learner_file(path, name)
+    _LEARNER_FILE = path
     spec = importlib.util.spec_from_file_location(f"minigan_exercise_{name}", path)
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise ExerciseError(f"minigan exercise check: {path} does not import: SyntaxError: {exc.msg} (at "
+                            f"{os.path.relpath(path)}:{exc.lineno})") from exc
     except Exception as exc:
-        raise ExerciseError(f"minigan exercise check: {path} does not import: {type(exc).__name__}: {exc}") from exc
+        raise ExerciseError(f"minigan exercise check: {path} does not import: {type(exc).__name__}: {exc}"
+                            f"{learner_line(exc.__traceback__, path)}") from exc
     return module
 
 
@@ -54,9 +80,14 @@ def attempt(check: str, fn: Callable[[], Result | list]) -> list:
         return out if isinstance(out, list) else [out]
     except NotImplementedError as exc:
         return [Result(check, False, f"not written yet: {exc}")]
-    except Exception as exc:                                   # the learner's code raised: show where
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        return [Result(check, False, f"{type(exc).__name__}: {exc} (at {os.path.basename(frame.filename)}:{frame.lineno})")]
+    except AttributeError as exc:
+        if getattr(exc, "name", None) and type(getattr(exc, "obj", None)).__name__ == "module" \
+                and getattr(exc.obj, "__file__", None) == _LEARNER_FILE:       # the grader asked for a definition
+            return [Result(check, False, f"{os.path.relpath(_LEARNER_FILE)} defines no {exc.name!r}",
+                           f"keep the skeleton's name {exc.name!r} (minigan exercise start writes it)")]
+        return [Result(check, False, f"AttributeError: {exc}{learner_line(exc.__traceback__)}")]
+    except Exception as exc:                                   # the learner's code raised: show where, in its file
+        return [Result(check, False, f"{type(exc).__name__}: {exc}{learner_line(exc.__traceback__)}")]
 
 
 def close(a, b, rtol=1e-9, atol=1e-12) -> bool:
@@ -85,4 +116,5 @@ def gradient_rows(module, x) -> list:
     return rows
 
 
-__all__ = ["Exercise", "Result", "ExerciseError", "load_learner", "attempt", "close", "format_table", "gradient_rows"]
+__all__ = ["Exercise", "Result", "ExerciseError", "check_learner_file", "load_learner", "learner_line", "attempt", "close", "format_table",
+           "gradient_rows"]
