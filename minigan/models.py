@@ -241,6 +241,10 @@ RULES = [
          lambda c: (c.model == "toy") != (c.dataset in TOY_DATASETS),
          lambda c: f"--model {c.model} does not fit --dataset {c.dataset}: the toy model learns the 2-D sets "
                    f"{', '.join(TOY_DATASETS)}; mlp, dcgan and infogan the image sets {', '.join(IMAGE_DATASETS)}"),
+    Rule("BatchNorm needs two samples",
+         lambda c: c.model in ("dcgan", "infogan") and c.batch_size < 2,
+         lambda c: f"--batch-size {c.batch_size} is too small for --model {c.model}: its BatchNorm layers normalize "
+                   "each feature over the batch, which needs at least 2 samples"),
     Rule("PacGAN packs divide the batch",
          lambda c: c.batch_size % c.pack != 0,
          lambda c: f"--batch-size {c.batch_size} must be a multiple of --pack {c.pack} (the discriminator judges "

@@ -545,3 +545,74 @@ def test_a_run_folder_written_before_the_restructure_still_resumes_exactly(tmp_p
         expected = [json.loads(line) for line in f]
     assert [r["step"] for r in rows] == list(range(1, 11))
     assert rows[6:] == expected
+
+
+# ---- the silent and raw answers of issue 22, each now a clear error ------------------------------
+@pytest.mark.parametrize("field,value,words", [
+    ("model", None, "its configuration lacks ['model']"),
+    ("classes", [3, 12], "--classes must be in [0, 9], got 12"),
+    ("config", "null", "its configuration is a NoneType"),
+])
+def test_a_checkpoint_with_a_damaged_configuration_is_named(finished_run, tmp_path, capsys, field, value, words):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    with numpy.load(run / "checkpoint.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    meta = json.loads(str(arrays["meta"]))
+    if field == "config":
+        meta["config"] = None
+    elif value is None:
+        del meta["config"][field]
+    else:
+        meta["config"][field] = value
+    arrays["meta"] = numpy.array(json.dumps(meta))
+    numpy.savez(run / "checkpoint.npz", **arrays)
+    for argv in (["sample", "--run", str(run), "--n", "10", "--out", str(tmp_path / "s.npz")],
+                 ["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "is damaged" in err and words in err and "Traceback" not in err, err
+
+
+def test_a_checkpoint_that_lost_a_random_stream_cannot_resume_silently(finished_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    with numpy.load(run / "checkpoint.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    meta = json.loads(str(arrays["meta"]))
+    del meta["random_state"]["noise"]
+    arrays["meta"] = numpy.array(json.dumps(meta))
+    numpy.savez(run / "checkpoint.npz", **arrays)
+    assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)]) == 1
+    assert "cannot resume from" in capsys.readouterr().err
+
+
+def test_eval_of_a_truncated_samples_file_is_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "s.npz"
+    numpy.savez(path, points=numpy.zeros((10, 2)))
+    path.write_bytes(path.read_bytes()[:40])
+    assert main(["eval", "--samples", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "is not a whole .npz file" in err and "Traceback" not in err
+
+
+def test_repeated_classes_an_ascii_terminal_and_a_batch_of_one_are_answered(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYTHONIOENCODING="ascii")
+    helped = subprocess.run([sys.executable, "-m", "minigan", "train", "--help"], env=env, capture_output=True, text=True)
+    assert helped.returncode == 0 and "--r1" in helped.stdout and "UnicodeEncodeError" not in helped.stderr
+    with pytest.raises(ValueError, match=r"--classes must not repeat a value, got \[3, 3, 7\]"):
+        TrainConfig(classes=[3, 3, 7]).validate()
+    with pytest.raises(ValueError, match="--batch-size 1 is too small for --model dcgan: its BatchNorm layers"):
+        TrainConfig(model="dcgan", batch_size=1).validate()
+
+
+def test_real_data_given_from_python_is_checked(tmp_path):
+    from minigan.training import Trainer
+    config = TrainConfig(out=str(tmp_path), batch_size=4)
+    with pytest.raises(TypeError, match=r"expected real_data as a float NumPy array of shape \(N, 1, 28, 28\).*uint8"):
+        Trainer(config, real_data=numpy.zeros((8, 1, 28, 28), numpy.uint8))
+    with pytest.raises(ValueError, match="is larger than the data"):
+        Trainer(config, real_data=numpy.zeros((2, 1, 28, 28), numpy.float32))
+    for bad in (dict(batch_size=True), dict(max_steps=2.5)):
+        with pytest.raises(ValueError, match="must be an integer"):
+            TrainConfig(**bad).validate()

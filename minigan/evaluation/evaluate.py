@@ -15,6 +15,7 @@ the best one-to-one matching of codes to classes (:func:`minigan.evaluation.metr
 from __future__ import annotations
 
 import json
+import zipfile
 
 import numpy
 
@@ -106,18 +107,38 @@ def evaluate_points(points, dataset: str = "ring") -> dict:
 
 
 def evaluate_samples(path: str, dataset: str | None = None) -> dict:
-    with numpy.load(path) as f:
-        config = json.loads(str(f["config"])) if "config" in f.files else {}
-        dataset = dataset or config.get("dataset")
-        if "points" in f.files:
-            return evaluate_points(f["points"], dataset or "ring")
-        if "images" not in f.files:
-            raise ValueError(f"minigan eval: {path!r} holds neither 'images' nor 'points'")
-        if dataset is not None and dataset not in IMAGE_SETS:
-            raise ValueError(f"minigan eval: {path!r} holds images, which are scored against {list(IMAGE_SETS)}, "
-                             f"got dataset {dataset!r}")
-        labels = f["labels"] if "labels" in f.files else None
-        return evaluate_images(f["images"], dataset or "mnist", labels=labels, labels_are_codes=bool(config.get("infogan")))
+    """``minigan eval --samples``: score the .npz ``minigan sample`` wrote (a damaged file is a clear error)."""
+    try:
+        with numpy.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise ValueError(f"minigan eval: {path!r} is not a whole .npz file as `minigan sample` writes it "
+                         f"({type(exc).__name__}: {exc})") from None
+    return _evaluate_arrays(path, arrays, dataset)
+
+
+def _evaluate_arrays(path: str, f: dict, dataset: str | None) -> dict:
+    config = _record(path, f["config"]) if "config" in f else {}
+    dataset = dataset or config.get("dataset")
+    if "points" in f:
+        return evaluate_points(f["points"], dataset or "ring")
+    if "images" not in f:
+        raise ValueError(f"minigan eval: {path!r} holds neither 'images' nor 'points'")
+    if dataset is not None and dataset not in IMAGE_SETS:
+        raise ValueError(f"minigan eval: {path!r} holds images, which are scored against {list(IMAGE_SETS)}, "
+                         f"got dataset {dataset!r}")
+    labels = f["labels"] if "labels" in f else None
+    return evaluate_images(f["images"], dataset or "mnist", labels=labels, labels_are_codes=bool(config.get("infogan")))
+
+
+def _record(path: str, config) -> dict:
+    try:
+        record = json.loads(str(config))
+    except ValueError as exc:
+        raise ValueError(f"minigan eval: {path!r} holds a damaged 'config' ({exc})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"minigan eval: {path!r} holds a damaged 'config' (a {type(record).__name__}, not the settings)")
+    return record
 
 
 def format_result(result: dict) -> str:

@@ -11,6 +11,7 @@ import dataclasses
 from minigan.data import DATASETS, IMAGE_DATASETS, TOY_DATASETS
 
 from . import options
+from .checkpoint import CheckpointError
 
 # Settings a field left at None takes: the loss's own preset first (its paper's recipe), then these.
 DEFAULT_SETTINGS = {"optimizer": "adam", "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "n_critic": 1}
@@ -44,7 +45,8 @@ def validate(self):
     return self
 
 
-__all__ = ["DATASETS", "DEFAULT_SETTINGS", "IMAGE_DATASETS", "LOSS_PRESETS", "TOY_DATASETS", "TrainConfig"]
+__all__ = ["DATASETS", "DEFAULT_SETTINGS", "IMAGE_DATASETS", "LOSS_PRESETS", "TOY_DATASETS", "TrainConfig",
+           "from_checkpoint_record"]
 
 TrainConfig = dataclasses.make_dataclass(
     "TrainConfig",
@@ -57,3 +59,23 @@ TrainConfig = dataclasses.make_dataclass(
     ``DEFAULT_SETTINGS``: so ``TrainConfig(loss="wgan")`` trains with RMSProp 5e-5 and n_critic 5,
     and any field given explicitly overrides the preset. ``validate()`` checks the table's types and
     ranges, then the compatibility rules."""})
+
+
+# The settings that shape the networks: a checkpoint's record without them cannot rebuild them.
+SHAPING = ("model", "dataset", "width")
+
+
+def from_checkpoint_record(record, path: str) -> TrainConfig:
+    """The TrainConfig a checkpoint's metadata records, checked like any other; a damaged record (not a
+    dict, a shaping setting missing, a value out of range) is a CheckpointError naming the file."""
+    if not isinstance(record, dict):
+        raise CheckpointError(f"minigan: the checkpoint {path!r} is damaged: its configuration is a "
+                              f"{type(record).__name__}, not the settings")
+    missing = [k for k in SHAPING if k not in record]
+    if missing:
+        raise CheckpointError(f"minigan: the checkpoint {path!r} is damaged: its configuration lacks {missing}")
+    try:
+        return TrainConfig(**{k: v for k, v in record.items() if k in options.BY_NAME}).validate()
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"minigan: the checkpoint {path!r} is damaged: its configuration does not hold: "
+                              f"{str(exc).replace('minigan train: ', '')}") from None

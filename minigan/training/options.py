@@ -91,6 +91,8 @@ class Option:
         if self.many:
             if not isinstance(value, (list, tuple)) or not value:
                 return f"must be a list of one or more values, got {value!r}"
+            if len(set(map(repr, value))) < len(value):      # a repeat would weigh that value twice, silently
+                return f"must not repeat a value, got {list(value)!r}"
             return next((wrong for v in value if (wrong := self._problem_one(v)) is not None), None)
         return self._problem_one(value)
 

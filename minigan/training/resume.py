@@ -17,7 +17,7 @@ import json
 import os
 
 from . import checkpoint, options
-from .config import TrainConfig
+from .config import TrainConfig, from_checkpoint_record
 
 IGNORED = {"out", "history"}          # where the run is, and the record of earlier resumes
 
@@ -48,6 +48,7 @@ def resumed_config(out: str, given: dict, log=print) -> TrainConfig:
     if not os.path.isfile(ckpt):
         raise FileNotFoundError(f"minigan train --resume: no run to resume in {out!r} ({ckpt} does not exist)")
     held = checkpoint.read_meta(ckpt)["config"]                 # what the weights were trained with
+    from_checkpoint_record(held, ckpt)
     defaults = {o.name: o.default for o in options.OPTIONS}
     held = {**{k: v for k, v in defaults.items() if v is not None}, **held}   # older checkpoints: the defaults
     may_change = options.resumable()

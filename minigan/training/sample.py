@@ -25,6 +25,7 @@ from minigan.evaluation import evaluate
 from minigan.io import atomic_path
 
 from . import checkpoint, pictures
+from .config import from_checkpoint_record
 
 
 def load_generator(run: str, device: str = "cpu", raw_weights: bool = False):
@@ -36,6 +37,7 @@ def load_generator(run: str, device: str = "cpu", raw_weights: bool = False):
         raise checkpoint.CheckpointError(f"minigan sample: the run folder {run!r} does not exist")
     meta = checkpoint.read_meta(path)
     config = meta["config"]
+    from_checkpoint_record(config, path)          # a damaged record is named here, not deep inside a layer
     set_device(device)
     manual_seed(0)
     G, _ = models.build_from_config(config)

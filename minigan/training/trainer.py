@@ -67,6 +67,19 @@ def load_real_data(config: TrainConfig):
 SEED_OFFSETS = {"toy_data": 1, "penalty": 2, "noise": 3, "pictures": 4, "codes": 5, "mismatched_labels": 6}
 
 
+def _checked_real_data(config: TrainConfig, data):
+    """Training data given from Python must look like what load_real_data gives: float (N, 1, 28, 28) images
+    in [-1, 1] or (N, 2) points, at least one batch of them. (uint8 images would train on 0..255, silently.)"""
+    shape = (2,) if config.dataset not in IMAGE_DATASETS else (1, 28, 28)
+    if not isinstance(data, numpy.ndarray) or data.dtype.kind != "f" or data.shape[1:] != shape:
+        raise TypeError(f"minigan.training.Trainer: expected real_data as a float NumPy array of shape (N, "
+                        f"{', '.join(map(str, shape))}) for --dataset {config.dataset} (images in [-1, 1]), got "
+                        f"{getattr(data, 'dtype', type(data).__name__)} of shape {getattr(data, 'shape', '?')}")
+    if len(data) < config.batch_size:
+        raise ValueError(f"minigan train: --batch-size {config.batch_size} is larger than the data ({len(data)} examples)")
+    return data
+
+
 class Trainer:
     """Owns the networks, optimizers, data and random state of one run."""
 
@@ -92,7 +105,8 @@ class Trainer:
         self.averaging = WeightAverage(self.G_ema, config.ema) if config.ema else None
         self.opt_g = self._optimizer(self.G, config.lr_g)
         self.opt_d = self._optimizer(self.D, config.lr_d)
-        self.real, self.labels = load_real_data(config) if real_data is None else (real_data, real_labels)
+        self.real, self.labels = load_real_data(config) if real_data is None else (_checked_real_data(config, real_data),
+                                                                                    real_labels)
         if config.eval_every_epoch and config.dataset in IMAGE_DATASETS:
             load_classifier(config.dataset)             # fail now, not after the first epoch
         self.noise_rng = numpy.random.default_rng(config.seed + SEED_OFFSETS["noise"])    # z for training steps
@@ -266,6 +280,15 @@ class Trainer:
                 opt.momentum = self.config.beta1
         self.step, self.epoch, self.position = meta["step"], meta["epoch"], meta["position"]
         state = meta["random_state"]
+        # Without a stream's state the run would go on with other random numbers: not the run it was.
+        # (A GPU run's Dropout states cannot be saved: it resumes with fresh masks, as random_state says.)
+        cpu_run = saved.get("device", "cpu") == "cpu" and self.step > 0
+        lost = ([] if isinstance(state, dict) and "noise" in state else ["noise"]) + [
+            f"dropout {name}" for name, m in self._dropouts()
+            if cpu_run and isinstance(state, dict) and m.p > 0 and name not in state.get("dropout", {})]
+        if lost:
+            raise checkpoint.CheckpointError(f"minigan: cannot resume from {path!r} exactly: its random state lacks "
+                                             f"{', '.join(lost)} (the checkpoint is damaged)")
         self.noise_rng.bit_generator.state = state["noise"]
         if "codes" in state:                    # checkpoints from before conditioning drew no codes
             self.code_rng.bit_generator.state = state["codes"]
