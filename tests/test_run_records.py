@@ -193,15 +193,23 @@ def test_a_damaged_checkpoint_is_a_clear_error(finished_run, tmp_path, capsys, h
     assert f"the checkpoint '{ckpt}' is damaged" in err and message in err and "Traceback" not in err
 
 
-def test_a_checkpoint_whose_metadata_lacks_keys_is_a_clear_error(finished_run, tmp_path, capsys):
+def _copy_with_meta(finished_run, tmp_path, edit):
+    """A copy of the finished run whose checkpoint metadata ``edit(meta)`` has changed in place."""
     run = tmp_path / "run"
     shutil.copytree(finished_run, run)
     with numpy.load(run / "checkpoint.npz") as f:
         arrays = {k: f[k] for k in f.files}
     meta = json.loads(str(arrays["meta"]))
-    del meta["step"], meta["random_state"]
+    edit(meta)
     arrays["meta"] = numpy.array(json.dumps(meta))
     numpy.savez(run / "checkpoint.npz", **arrays)
+    return run
+
+
+def test_a_checkpoint_whose_metadata_lacks_keys_is_a_clear_error(finished_run, tmp_path, capsys):
+    def drop(meta):
+        del meta["step"], meta["random_state"]
+    run = _copy_with_meta(finished_run, tmp_path, drop)
     assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)]) == 1
     assert "its metadata lacks ['step', 'random_state']" in capsys.readouterr().err
 
@@ -554,19 +562,14 @@ def test_a_run_folder_written_before_the_restructure_still_resumes_exactly(tmp_p
     ("config", "null", "its configuration is a NoneType"),
 ])
 def test_a_checkpoint_with_a_damaged_configuration_is_named(finished_run, tmp_path, capsys, field, value, words):
-    run = tmp_path / "run"
-    shutil.copytree(finished_run, run)
-    with numpy.load(run / "checkpoint.npz") as f:
-        arrays = {k: f[k] for k in f.files}
-    meta = json.loads(str(arrays["meta"]))
-    if field == "config":
-        meta["config"] = None
-    elif value is None:
-        del meta["config"][field]
-    else:
-        meta["config"][field] = value
-    arrays["meta"] = numpy.array(json.dumps(meta))
-    numpy.savez(run / "checkpoint.npz", **arrays)
+    def damage(meta):
+        if field == "config":
+            meta["config"] = None
+        elif value is None:
+            del meta["config"][field]
+        else:
+            meta["config"][field] = value
+    run = _copy_with_meta(finished_run, tmp_path, damage)
     for argv in (["sample", "--run", str(run), "--n", "10", "--out", str(tmp_path / "s.npz")],
                  ["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)]):
         assert main(argv) == 1
@@ -575,14 +578,7 @@ def test_a_checkpoint_with_a_damaged_configuration_is_named(finished_run, tmp_pa
 
 
 def test_a_checkpoint_that_lost_a_random_stream_cannot_resume_silently(finished_run, tmp_path, capsys):
-    run = tmp_path / "run"
-    shutil.copytree(finished_run, run)
-    with numpy.load(run / "checkpoint.npz") as f:
-        arrays = {k: f[k] for k in f.files}
-    meta = json.loads(str(arrays["meta"]))
-    del meta["random_state"]["noise"]
-    arrays["meta"] = numpy.array(json.dumps(meta))
-    numpy.savez(run / "checkpoint.npz", **arrays)
+    run = _copy_with_meta(finished_run, tmp_path, lambda meta: meta["random_state"].pop("noise"))
     assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)]) == 1
     assert "cannot resume from" in capsys.readouterr().err
 
