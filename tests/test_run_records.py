@@ -612,3 +612,18 @@ def test_real_data_given_from_python_is_checked(tmp_path):
     for bad in (dict(batch_size=True), dict(max_steps=2.5)):
         with pytest.raises(ValueError, match="must be an integer"):
             TrainConfig(**bad).validate()
+
+
+def test_a_run_that_started_with_an_unused_setting_still_resumes_but_a_new_unused_flag_is_refused(
+        finished_run, tmp_path, capsys):
+    """The rule for options set where the run does not use them answers what is asked now: a run written
+    before that rule, with --clip 0.02 on a non-WGAN loss (which changed nothing), still samples and
+    resumes; an unused flag given to the resume itself is refused."""
+    run = _copy_with_meta(finished_run, tmp_path, lambda meta: meta["config"].update(clip=0.02))
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "clip": 0.02}))
+    assert main(["sample", "--run", str(run), "--n", "10", "--out", str(tmp_path / "s.npz")]) == 0
+    assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", "--epochs", "3", "--eval-n", "500", "--quiet", "--out", str(run)]) == 1
+    assert "--eval-n belongs to --eval-every-epoch on an image set" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from minigan.backend import to_device
 
 CLASSES = 10      # MNIST and Fashion-MNIST
 
+
 class Unconditional:
     """The plain GAN: G(z), D(x). Nothing to choose."""
 

@@ -36,10 +36,14 @@ def _post_init(self):
         self.mismatch = 1.0 if self.conditional and several else 0.0
 
 
-def validate(self):
+def validate(self, unused_too: bool = True):
     """Check every option against the table, then every compatibility rule; raise the first problem
-    (``minigan train: --beta1 must be in [0, 1), got 1.5``). Returns the config."""
-    found = options.problems(self)
+    (``minigan train: --beta1 must be in [0, 1), got 1.5``). Returns the config.
+
+    ``unused_too=False`` leaves out the rule for options set where the run does not use them: that
+    rule answers what a user asks for now, so a new run applies it, while a run that already trained
+    (resumed, sampled) keeps the settings it started with; an unused one changed nothing then either."""
+    found = options.problems(self, unused_too)
     if found:
         raise ValueError(f"minigan train: {found[0]}")
     return self
@@ -75,7 +79,7 @@ def from_checkpoint_record(record, path: str) -> TrainConfig:
     if missing:
         raise CheckpointError(f"minigan: the checkpoint {path!r} is damaged: its configuration lacks {missing}")
     try:
-        return TrainConfig(**{k: v for k, v in record.items() if k in options.BY_NAME}).validate()
+        return TrainConfig(**{k: v for k, v in record.items() if k in options.BY_NAME}).validate(unused_too=False)
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"minigan: the checkpoint {path!r} is damaged: its configuration does not hold: "
                               f"{str(exc).replace('minigan train: ', '')}") from None

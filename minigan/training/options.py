@@ -240,13 +240,14 @@ def resumable() -> set:
     return {o.name for o in OPTIONS if o.resumable}
 
 
-def problems(config) -> list:
+def problems(config, unused_too: bool = True) -> list:
     """Every reason ``config`` cannot train: each option's type and range, in the table's order; then
-    each option set where the run does not use it; then the rules between options."""
+    (``unused_too``) each option set where the run does not use it; then the rules between options."""
     found = [f"{o.cli_flag} {why}" for o in OPTIONS if (why := o.problem(getattr(config, o.name))) is not None]
     if found:                   # the rest reads the values, which must have their types first
         return found
-    found = [why for o in OPTIONS if (why := o.misplaced(config)) is not None]
+    if unused_too:
+        found = [why for o in OPTIONS if (why := o.misplaced(config)) is not None]
     return found + [rule.reason(config) for rule in RULES if rule.refuses(config)]
 
 

@@ -80,4 +80,9 @@ def resumed_config(out: str, given: dict, log=print) -> TrainConfig:
     settings = {k: v for k, v in held.items() if k in options.BY_NAME}
     settings.update({k: v for k, v in given.items() if k in may_change})
     settings["out"] = out
-    return TrainConfig(**settings)
+    config = TrainConfig(**settings)
+    # A flag given now must do something (the run's own settings were accepted when it started).
+    unused = [why for k in given if (why := options.BY_NAME[k].misplaced(config)) is not None]
+    if unused:
+        raise ValueError(f"minigan train --resume: {unused[0]}")
+    return config

@@ -35,8 +35,8 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
     it). A folder that already holds a run is refused unless ``resume`` (continue it) or ``overwrite``
     (delete that run's files first) is given: see minigan/training/run_folder.py.
     """
-    config.validate()
-    run_folder.check_writable_folder("minigan train: the output folder", config.out)
+    config.validate(unused_too=not resume)      # a resumed run keeps the settings it started with
+    run_folder.check_writable_folder("minigan train: the output folder", config.out)   # before the lock
     with run_folder.held(config.out):
         return _train_in_held_folder(config, resume, progress, real_data, pictures, log, overwrite)
 

@@ -113,11 +113,11 @@ def check_writable_folder(where: str, folder: str):
 
 
 def prepare(out: str, resume: bool, overwrite: bool, log=print):
-    """Check ``out`` before any training: writable, and either fresh, resumed or explicitly overwritten."""
+    """Check ``out`` before any training (train() has checked that it is a writable folder before taking
+    its lock): either fresh, resumed or explicitly overwritten."""
     if resume and overwrite:
         raise ValueError("minigan train: --resume continues the run in the folder and --overwrite deletes it; "
                          "give one of them")
-    check_writable_folder("minigan train: the output folder", out)
     for name in ("config", "log", "checkpoint"):
         path = paths(out)[name]
         if os.path.isdir(path):

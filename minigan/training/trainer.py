@@ -46,6 +46,11 @@ from .config import IMAGE_DATASETS, TrainConfig
 from .sample import grid_codes
 from .watch import check_real_batch, checked_gradients, diverged, first_non_finite_layer, layer_groups, log_row
 
+# The run's random streams, each seeded with --seed plus its own offset: no two streams share a
+# seed (so one stream's draws never shift another's), and the same --seed gives the same run.
+SEED_OFFSETS = {"toy_data": 1, "penalty": 2, "noise": 3, "pictures": 4, "codes": 5, "mismatched_labels": 6}
+
+
 def load_real_data(config: TrainConfig):
     """The training set as float32, images (N, 1, 28, 28) in [-1, 1] or toy points (N, 2), and its
     labels (N,) int64 (None for the toy sets)."""
@@ -56,27 +61,17 @@ def load_real_data(config: TrainConfig):
     else:
         sampler = toy_data.ring if config.dataset == "ring" else toy_data.grid
         data = sampler(config.toy_samples, numpy.random.default_rng(config.seed + SEED_OFFSETS["toy_data"])).astype(numpy.float32)
-    if config.batch_size > len(data):
-        raise ValueError(f"minigan train: --batch-size {config.batch_size} is larger than the dataset "
-                         f"({len(data)} examples)")
     return data, labels
-
-
-# The run's random streams, each seeded with --seed plus its own offset: no two streams share a
-# seed (so one stream's draws never shift another's), and the same --seed gives the same run.
-SEED_OFFSETS = {"toy_data": 1, "penalty": 2, "noise": 3, "pictures": 4, "codes": 5, "mismatched_labels": 6}
 
 
 def _checked_real_data(config: TrainConfig, data):
     """Training data given from Python must look like what load_real_data gives: float (N, 1, 28, 28) images
-    in [-1, 1] or (N, 2) points, at least one batch of them. (uint8 images would train on 0..255, silently.)"""
+    in [-1, 1] or (N, 2) points. (uint8 images would train on 0..255, silently.)"""
     shape = (2,) if config.dataset not in IMAGE_DATASETS else (1, 28, 28)
     if not isinstance(data, numpy.ndarray) or data.dtype.kind != "f" or data.shape[1:] != shape:
         raise TypeError(f"minigan.training.Trainer: expected real_data as a float NumPy array of shape (N, "
                         f"{', '.join(map(str, shape))}) for --dataset {config.dataset} (images in [-1, 1]), got "
                         f"{getattr(data, 'dtype', type(data).__name__)} of shape {getattr(data, 'shape', '?')}")
-    if len(data) < config.batch_size:
-        raise ValueError(f"minigan train: --batch-size {config.batch_size} is larger than the data ({len(data)} examples)")
     return data
 
 
@@ -84,7 +79,7 @@ class Trainer:
     """Owns the networks, optimizers, data and random state of one run."""
 
     def __init__(self, config: TrainConfig, real_data: numpy.ndarray | None = None, real_labels=None):
-        self.config = config.validate()
+        self.config = config.validate(unused_too=False)   # train() applies that rule to a new run
         set_device(config.device)
         manual_seed(config.seed)                      # initial weights and Dropout seeds
         self.G, self.D = models.build_from_config(dataclasses.asdict(config))
@@ -107,6 +102,9 @@ class Trainer:
         self.opt_d = self._optimizer(self.D, config.lr_d)
         self.real, self.labels = load_real_data(config) if real_data is None else (_checked_real_data(config, real_data),
                                                                                     real_labels)
+        if config.batch_size > len(self.real):
+            raise ValueError(f"minigan train: --batch-size {config.batch_size} is larger than the dataset "
+                             f"({len(self.real)} examples)")
         if config.eval_every_epoch and config.dataset in IMAGE_DATASETS:
             load_classifier(config.dataset)             # fail now, not after the first epoch
         self.noise_rng = numpy.random.default_rng(config.seed + SEED_OFFSETS["noise"])    # z for training steps
@@ -279,13 +277,13 @@ class Trainer:
             elif isinstance(opt, optim.SGD):
                 opt.momentum = self.config.beta1
         self.step, self.epoch, self.position = meta["step"], meta["epoch"], meta["position"]
-        state = meta["random_state"]
+        state = meta["random_state"] if isinstance(meta["random_state"], dict) else {}
         # Without a stream's state the run would go on with other random numbers: not the run it was.
         # (A GPU run's Dropout states cannot be saved: it resumes with fresh masks, as random_state says.)
+        dropout = state.get("dropout", {})
         cpu_run = saved.get("device", "cpu") == "cpu" and self.step > 0
-        lost = ([] if isinstance(state, dict) and "noise" in state else ["noise"]) + [
-            f"dropout {name}" for name, m in self._dropouts()
-            if cpu_run and isinstance(state, dict) and m.p > 0 and name not in state.get("dropout", {})]
+        lost = ([] if "noise" in state else ["noise"]) + [
+            f"dropout {name}" for name, m in self._dropouts() if cpu_run and m.p > 0 and name not in dropout]
         if lost:
             raise checkpoint.CheckpointError(f"minigan: cannot resume from {path!r} exactly: its random state lacks "
                                              f"{', '.join(lost)} (the checkpoint is damaged)")
@@ -297,7 +295,7 @@ class Trainer:
             if term.name in saved_terms:
                 term.rng.bit_generator.state = saved_terms[term.name]
         for name, m in self._dropouts():
-            if name in state["dropout"]:
+            if name in dropout:
                 if m.rng is None or m.rng.device != self.config.device:
                     m.rng = RNG(m.seed, self.config.device)
-                m.rng.set_state(state["dropout"][name])
+                m.rng.set_state(dropout[name])
