@@ -7,6 +7,7 @@ from deep inside NumPy.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -28,7 +29,10 @@ class Site:
         self.owner, self.method = owner, method
 
     def __str__(self):
-        return f"{self.owner}.{self.method}"
+        owner = str(self.owner)
+        if "\n" in owner:                      # a container prints its layers; the message needs its name
+            owner = f"{type(self.owner).__name__}(...)"
+        return f"{owner}.{self.method}"
 
 
 def _is_array(x) -> bool:
@@ -58,14 +62,14 @@ def check_ndim(where: str, x, ndim: int, layout: str, what: str = "input"):
         raise ValueError(f"{where}: expected a {ndim}-D {what} {layout}, got {describe(x)}")
 
 
-def check_finite(where: str, x, what: str = "input"):
+def check_finite(where: str, x, what: str = "input",
+                 hint: str = "training has probably diverged (try a lower learning rate)"):
     """Refuse NaN and Inf: propagating them silently hides where training diverged."""
     xp = get_array_module(x)
     if not bool(xp.isfinite(x).all()):
         n_nan = int(xp.isnan(x).sum())
         n_inf = int(xp.isinf(x).sum())
-        raise ValueError(f"{where}: {what} contains {n_nan} NaN and {n_inf} Inf values ({describe(x)}); "
-                         "training has probably diverged (try a lower learning rate)")
+        raise ValueError(f"{where}: {what} contains {n_nan} NaN and {n_inf} Inf values ({describe(x)}); {hint}")
 
 
 def check_same_shape(where: str, a, b, what_a: str, what_b: str):
@@ -93,6 +97,53 @@ def check_labels(where, labels, classes: int, what: str = "labels"):
         raise ValueError(f"{where}: expected {what} in [0, {classes}), got values from {int(labels.min())} to "
                          f"{int(labels.max())}")
     return labels
+
+
+class TooLargeError(ValueError):
+    """What was asked for would not fit in this machine's memory; the message says the estimate."""
+
+
+def format_bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process could still get: Linux's MemAvailable, else the physical
+    memory (macOS, BSD); None where neither can be read."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+# Below this an allocation is not worth reading /proc/meminfo for (the check also runs in forwards).
+_SMALL = 256 * 1024 * 1024
+
+
+def check_fits(where, nbytes: float, what: str, smaller: str):
+    """Refuse, before allocating, what would need more memory than this machine has free.
+
+    ``nbytes``: an estimate of the largest memory the operation holds at once; ``what`` says what
+    needs it ("T (128, 5·10⁹) and its gradient and Adam moments"); ``smaller`` says what to change.
+    A MemoryError from deep inside NumPy would say neither, and on Linux a large enough allocation
+    instead succeeds and the system starts killing processes.
+    """
+    if nbytes < _SMALL:
+        return
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise TooLargeError(f"{where}: {what} would need about {format_bytes(nbytes)}, and this machine has "
+                            f"{format_bytes(free)} free; {smaller}")
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,9 @@ def _cmd_train(args) -> int:
 def _cmd_sample(args) -> int:
     from minigan.training.sample import sample
 
+    _check_writable_file("minigan sample", args.out, "samples.npz")      # before any sampling
+    if args.grid:
+        _check_writable_file("minigan sample", args.grid, "grid.png", flag="--grid")
     generated = sample(args.run, args.n, args.out, grid=args.grid, seed=args.seed, device=args.device, label=args.label,
                        raw_weights=args.raw_weights)
     print(f"wrote {len(generated)} samples to {args.out}" + (f" and a grid to {args.grid}" if args.grid else ""))
@@ -129,9 +132,10 @@ def _check_writable_folder(where: str, folder: str):
     check_writable_folder(f"{where}: --out", folder)
 
 
-def _check_writable_file(where: str, path: str):
+def _check_writable_file(where: str, path: str, example: str = "weights.npz", flag: str = "--out"):
     if os.path.isdir(path):
-        raise IsADirectoryError(f"{where}: --out {path!r} is a folder; give a file name (e.g. {path}/weights.npz)")
+        raise IsADirectoryError(f"{where}: {flag} {path!r} is a folder; give a file name (e.g. "
+                                f"{os.path.join(path, example)})")
     _check_writable_folder(where, os.path.dirname(os.path.abspath(path)))
 
 

@@ -58,11 +58,39 @@ class Optimizer:
             g = g + self.l1 * get_array_module(p.data).sign(p.data)
         return g
 
-    def step(self):
+    def step(self, gradients_checked: bool = False):
+        """One update of every parameter that requires a gradient, from its accumulated ``.grad``.
+
+        A gradient holding NaN or Inf is refused before any parameter changes: one such update
+        turns every weight it touches into NaN for good. The trainer, which has already checked
+        each gradient's norm for its log (minigan/training/watch.py), says so with
+        ``gradients_checked=True`` and skips the second pass.
+        """
+        if not gradients_checked:
+            self.check_gradients()
         self.step_count += 1
         for i, p in enumerate(self.params):
             if p.requires_grad:
                 self._update(i, p, self._gradient(p))
+
+    def check_gradients(self):
+        """Raise ValueError naming the first parameter whose gradient holds NaN or Inf."""
+        live = [p for p in self.params if p.requires_grad]
+        if not live:
+            return
+        xp = get_array_module(live[0].grad)
+        # One sum per gradient and one transfer: NaN and Inf survive a sum. Only when the total is
+        # not finite (or a sum of huge finite values overflowed) is each gradient looked at.
+        total = xp.stack([p.grad.sum(dtype=xp.float64) for p in live]).sum()
+        if math.isfinite(float(total)):
+            return
+        for i, p in enumerate(self.params):
+            if p.requires_grad and not bool(xp.isfinite(p.grad).all()):
+                raise ValueError(
+                    f"{type(self).__name__}.step: the gradient of parameter {i} ({p.name}, shape {tuple(p.shape)}) "
+                    f"holds {int(xp.isnan(p.grad).sum())} NaN and {int(xp.isinf(p.grad).sum())} Inf values; no "
+                    "parameter was changed. Find where the loss or its backward produced them (a learning rate "
+                    "too high, a log of 0), then zero_grad() before the next step")
 
     def _update(self, i, p, g):
         raise NotImplementedError

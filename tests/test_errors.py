@@ -101,14 +101,19 @@ def test_bad_optimizer_arguments(make, message):
 # exception type and the words the message must contain: what was expected and what was got.
 # None may end inside NumPy (a raw broadcasting or indexing error) or pass silently.
 # ---------------------------------------------------------------------------------------------
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 
 from minigan import models  # noqa: E402
 
+from minigan.data import toy as toy_data  # noqa: E402
+from minigan.evaluation import evaluate  # noqa: E402
 from minigan.gan import penalties  # noqa: E402
+from minigan.gan.unrolled import UnrolledObjective  # noqa: E402
 from minigan.cli import main  # noqa: E402
-from minigan.training import TrainConfig, Trainer  # noqa: E402
+from minigan.training import TrainConfig, Trainer, run_folder  # noqa: E402
 
 
 def _kept_dense():
@@ -127,6 +132,27 @@ def _twice():
 def _load_sgd_into_adam():
     optim.Adam(nn.Dense(3, 2).parameters()).load_state_dict(
         optim.SGD(nn.Dense(3, 2).parameters(), lr=0.1, momentum=0.5).state_dict())
+
+
+def _with(x, value):
+    x.flat[0] = value
+    return x
+
+
+def _step_with(make_optimizer, value):
+    layer = nn.Dense(3, 2)
+    opt = make_optimizer(layer.parameters())
+    layer.weight.grad[1, 1] = value
+    before = layer.weight.data.copy()
+    try:
+        opt.step()
+    finally:
+        assert numpy.array_equal(before, layer.weight.data) and opt.step_count == 0, "the refused step changed the weights"
+
+
+def _unroll(steps):
+    D = nn.Dense(2, 1)
+    UnrolledObjective(losses.get_gan_loss("nonsaturating"), steps, 0.1)(D, f32(4, 2), f32(4, 2))
 
 
 API_CASES = [
@@ -213,6 +239,63 @@ API_CASES = [
     ("config optimizer", lambda: TrainConfig(optimizer="adagrad").validate(), ValueError, ["minigan train: --optimizer must be one of adam, rmsprop, sgd, got 'adagrad'"]),
     ("config beta1", lambda: TrainConfig(beta1=1.2).validate(), ValueError, ["minigan train: --beta1 must be in [0, 1), got 1.2"]),
     ("config checkpoint-every", lambda: TrainConfig(checkpoint_every=0).validate(), ValueError, ["--checkpoint-every", "0"]),
+    # NaN and Inf from Python, where they enter a network or an optimizer (issue 22)
+    ("dense nan", lambda: nn.Dense(2, 2).forward(_with(f32(3, 2), numpy.nan)), ValueError, ["Dense(2→2).forward", "1 NaN and 0 Inf"]),
+    ("dense inf", lambda: nn.Dense(2, 2).forward(_with(f32(3, 2), numpy.inf)), ValueError, ["Dense(2→2).forward", "0 NaN and 1 Inf"]),
+    ("sequential nan", lambda: nn.Sequential(nn.Dense(2, 2), nn.ReLU()).forward(_with(f32(3, 2), numpy.nan)), ValueError,
+     ["Sequential(...).forward", "1 NaN"]),
+    ("predict nan", lambda: nn.Dense(2, 2).predict(_with(f32(3, 2), -numpy.inf)), ValueError, ["Dense(2→2).forward", "1 Inf"]),
+    ("conv nan", lambda: nn.Conv2d(1, 2, 3).forward(_with(f32(1, 1, 5, 5), numpy.nan)), ValueError, ["Conv2d", "1 NaN"]),
+    ("dense dy nan", lambda: (lambda l: (l.forward(f32(3, 2)), l.backward(_with(f32(3, 2), numpy.nan))))(nn.Dense(2, 2)),
+     ValueError, ["Dense(2→2).backward", "dy contains 1 NaN"]),
+    ("adam nan gradient", lambda: _step_with(optim.Adam, numpy.nan), ValueError, ["Adam.step", "parameter 0 (weight", "1 NaN",
+                                                                                  "no parameter was changed"]),
+    ("sgd inf gradient", lambda: _step_with(lambda ps: optim.SGD(ps, lr=0.1), numpy.inf), ValueError, ["SGD.step", "1 Inf"]),
+    ("rmsprop nan gradient", lambda: _step_with(optim.RMSProp, numpy.nan), ValueError, ["RMSProp.step", "1 NaN"]),
+    # sizes too large to hold, refused before allocating (issue 22)
+    ("minibatch kernels 1e9", lambda: nn.MinibatchDiscrimination(128, 10**9), ValueError, ["MinibatchDiscrimination", "TiB",
+                                                                                          "fewer kernels"]),
+    ("minibatch batch 1e5", lambda: nn.MinibatchDiscrimination(4, 1000).forward(f32(100_000, 4)), ValueError,
+     ["pairwise differences of 100000 samples", "smaller batch"]),
+    ("unroll 1e12 steps", lambda: _unroll(10**12), ValueError, ["1000000000000 look-ahead copies", "--unroll"]),
+    ("toy ring 1e12", lambda: toy_data.ring(10**12, numpy.random.default_rng(0)), ValueError, ["ring: 1000000000000 points",
+                                                                                               "--toy-samples"]),
+    # more layers and pieces
+    ("one-hot out of range", lambda: nn.OneHot(10).forward(numpy.array([3, 12])), ValueError, ["[0, 10)", "12"]),
+    ("one-hot float labels", lambda: nn.OneHot(10).forward(numpy.array([1.0, 2.0])), TypeError, ["integer", "float64"]),
+    ("pack batch", lambda: nn.Pack(3).forward(f32(4, 2)), ValueError, ["Pack", "(4, 2)"]),
+    ("dropout on mlp", lambda: models.build("mlp", 1.0, dropout=0.3), ValueError, ["no Dropout layers", "0.3"]),
+    ("points shape", lambda: evaluate.evaluate_points(numpy.zeros((10, 3)), "ring"), ValueError, ["(10, 3)"]),
+    ("optimizer state shape", lambda: optim.Adam(nn.Dense(3, 2).parameters()).load_state_dict(
+        optim.Adam(nn.Dense(2, 2).parameters()).state_dict()), ValueError, ["shape (2, 2)", "(3, 2)"]),
+    ("real data uint8", lambda: Trainer(TrainConfig(model="mlp", dataset="mnist", batch_size=4),
+                                        real_data=numpy.zeros((8, 1, 28, 28), numpy.uint8)), TypeError, ["float NumPy array", "uint8"]),
+    ("real data shape", lambda: Trainer(TrainConfig(model="toy", dataset="ring", batch_size=4),
+                                        real_data=numpy.zeros((8, 3), numpy.float32)), TypeError, ["(N, 2)", "(8, 3)"]),
+    # the run's configuration, from Python (issue 22)
+    ("config batch True", lambda: TrainConfig(batch_size=True).validate(), ValueError, ["--batch-size must be an integer, got True"]),
+    ("config max steps 2.5", lambda: TrainConfig(max_steps=2.5).validate(), ValueError, ["--max-steps must be an integer, got 2.5"]),
+    ("config epochs nan", lambda: TrainConfig(epochs=float("nan")).validate(), ValueError, ["--epochs must be an integer, got nan"]),
+    ("config lr inf", lambda: TrainConfig(lr_d=float("inf")).validate(), ValueError, ["--lr-d must be a finite number, got inf"]),
+    ("config repeated classes", lambda: TrainConfig(classes=[3, 3, 7]).validate(), ValueError, ["must not repeat a value", "[3, 3, 7]"]),
+    ("config unroll-lr alone", lambda: TrainConfig(unroll_lr=0.01).validate(), ValueError, ["--unroll-lr belongs to --unroll"]),
+    ("config clip alone", lambda: TrainConfig(clip=0.1).validate(), ValueError, ["--clip belongs to --loss wgan"]),
+    ("config eval-n on a toy set", lambda: TrainConfig(model="toy", dataset="ring", eval_n=500).validate(), ValueError,
+     ["--eval-n belongs to --eval-every-epoch"]),
+    ("config mismatch alone", lambda: TrainConfig(mismatch=1.0).validate(), ValueError, ["--mismatch belongs to --conditional"]),
+    ("config beta2 with rmsprop", lambda: TrainConfig(optimizer="rmsprop", beta2=0.9).validate(), ValueError, ["--beta2 belongs to --optimizer adam"]),
+    ("config smoothing with wgan", lambda: TrainConfig(loss="wgan", label_smoothing=0.1).validate(), ValueError,
+     ["--label-smoothing belongs to"]),
+    ("config unroll 1e9", lambda: TrainConfig(model="toy", dataset="ring", unroll=10**9).validate(), ValueError,
+     ["more than 100 look-ahead steps"]),
+    ("config pack 1e9", lambda: TrainConfig(pack=10**9).validate(), ValueError, ["multiple of --pack 1000000000"]),
+    ("config dcgan batch 1", lambda: TrainConfig(model="dcgan", batch_size=1).validate(), ValueError, ["--batch-size 1 is too small",
+                                                                                                      "BatchNorm"]),
+    ("config width 9", lambda: TrainConfig(width=9).validate(), ValueError, ["--width must be in (0, 8], got 9"]),
+    ("config ema 1", lambda: TrainConfig(ema=1.0).validate(), ValueError, ["--ema must be in [0, 1), got 1.0"]),
+    ("config r1 negative", lambda: TrainConfig(r1=-1.0).validate(), ValueError, ["--r1 must be >= 0, got -1.0"]),
+    ("config dataset", lambda: TrainConfig(dataset="cifar").validate(), ValueError, ["--dataset must be one of", "'cifar'"]),
+    ("config classes on a toy set", lambda: TrainConfig(model="toy", dataset="ring", classes=[1]).validate(), ValueError, ["--classes"]),
     ("nan in the real data", lambda: Trainer(TrainConfig(model="toy", dataset="ring", toy_samples=256),
                                              real_data=numpy.full((256, 2), numpy.nan, numpy.float32)).train_step(
         numpy.full((64, 2), numpy.nan, numpy.float32), numpy.zeros((64, 2), numpy.float32)), ValueError,
@@ -277,6 +360,65 @@ CLI_CASES = [
     ("demo into a file", ["demo", "--quiet", "--out", "{file}"], 1, ["is a file", "needs a folder"]),
     ("classifier into a folder", ["classifier", "--quiet", "--out", "{tmp}"], 1, ["is a folder", "give a file name"]),
     ("bench unknown model", ["bench", "train", "--model", "vae"], 2, ["invalid choice: 'vae'"]),
+    # issue 22: flags that do not apply, one rule for all
+    ("repeated classes", ["train", "--classes", "3", "3", "7", "--quiet", "--out", "{tmp}/c"], 1, ["--classes must not repeat a value"]),
+    ("unroll-lr alone", ["train", "--unroll-lr", "0.01", "--quiet", "--out", "{tmp}/u"], 1, ["--unroll-lr belongs to --unroll"]),
+    ("clip alone", ["train", "--clip", "0.1", "--quiet", "--out", "{tmp}/u"], 1, ["--clip belongs to --loss wgan"]),
+    ("eval-n on a toy set", ["train", "--model", "toy", "--dataset", "ring", "--eval-n", "500", "--quiet", "--out", "{tmp}/u"],
+     1, ["--eval-n belongs to --eval-every-epoch"]),
+    ("classes on a toy set", ["train", "--model", "toy", "--dataset", "ring", "--classes", "1", "--quiet", "--out", "{tmp}/u"],
+     1, ["--classes belongs to the image sets", "--classes 1 would be ignored"]),
+    ("beta2 with rmsprop", ["train", "--optimizer", "rmsprop", "--beta2", "0.9", "--quiet", "--out", "{tmp}/u"], 1,
+     ["--beta2 belongs to --optimizer adam"]),
+    ("dropout on the mlp", ["train", "--dropout", "0.5", "--quiet", "--out", "{tmp}/u"], 1, ["--dropout belongs to --model dcgan"]),
+    ("mismatch alone", ["train", "--mismatch", "1", "--quiet", "--out", "{tmp}/u"], 1, ["--mismatch belongs to --conditional"]),
+    ("gp weight alone", ["train", "--gp-weight", "5", "--quiet", "--out", "{tmp}/u"], 1, ["--gp-weight belongs to --loss wgan-gp"]),
+    ("smoothing with wgan", ["train", "--loss", "wgan", "--label-smoothing", "0.1", "--quiet", "--out", "{tmp}/u"], 1,
+     ["--label-smoothing belongs to"]),
+    # issue 22: sizes that cannot be held or would run for ever, refused before allocating
+    ("pack 1e9", ["train", "--pack", "1000000000", "--quiet", "--out", "{tmp}/h"], 1, ["multiple of --pack 1000000000"]),
+    ("minibatch kernels 1e9", ["train", "--model", "toy", "--dataset", "ring", "--minibatch-kernels", "1000000000", "--quiet",
+                               "--out", "{tmp}/h"], 1, ["MinibatchDiscrimination", "would need about", "fewer kernels"]),
+    ("unroll 1e9", ["train", "--model", "toy", "--dataset", "ring", "--unroll", "1000000000", "--quiet", "--out", "{tmp}/h"], 1,
+     ["more than 100 look-ahead steps"]),
+    ("toy samples 1e12", ["train", "--model", "toy", "--dataset", "ring", "--toy-samples", "1000000000000", "--quiet",
+                          "--out", "{tmp}/h"], 1, ["1000000000000 points would need about", "--toy-samples"]),
+    ("eval-n 1e12", ["train", "--eval-every-epoch", "--eval-n", "1000000000000", "--quiet", "--out", "{tmp}/h"], 1,
+     ["--eval-n 1000000000000 samples per evaluation would need about"]),
+    ("batch larger than the data", ["train", "--model", "toy", "--dataset", "ring", "--toy-samples", "100", "--batch-size",
+                                    "1000", "--quiet", "--out", "{tmp}/h"], 1, ["larger than the dataset (100 examples)"]),
+    ("sample n 1e12", ["sample", "--run", "{run}", "--n", "1000000000000", "--out", "{tmp}/s.npz"], 1,
+     ["minigan sample: 1000000000000 samples would need about"]),
+    ("eval n 1e12", ["eval", "--run", "{run}", "--n", "1000000000000"], 1, ["minigan eval: 1000000000000 samples would need about"]),
+    ("dcgan batch 1", ["train", "--model", "dcgan", "--batch-size", "1", "--quiet", "--out", "{tmp}/h"], 1,
+     ["--batch-size 1 is too small for --model dcgan"]),
+    # numbers of the wrong kind
+    ("epochs 2.5", ["train", "--epochs", "2.5"], 2, ["--epochs must be an integer, got '2.5'"]),
+    ("lr nan", ["train", "--lr-g", "nan", "--quiet", "--out", "{tmp}/n"], 1, ["--lr-g must be a finite number, got nan"]),
+    ("lr negative", ["train", "--lr-d", "-1", "--quiet", "--out", "{tmp}/n"], 1, ["--lr-d must be > 0, got -1.0"]),
+    ("width 9", ["train", "--width", "9", "--quiet", "--out", "{tmp}/n"], 1, ["--width must be in (0, 8], got 9.0"]),
+    ("ema 1", ["train", "--ema", "1", "--quiet", "--out", "{tmp}/n"], 1, ["--ema must be in [0, 1), got 1.0"]),
+    ("checkpoint every 0", ["train", "--checkpoint-every", "0", "--quiet", "--out", "{tmp}/n"], 1, ["--checkpoint-every must be"]),
+    ("sample n -5", ["sample", "--run", "{run}", "--n", "-5", "--out", "{tmp}/s.npz"], 2, ["--n", "got -5"]),
+    ("sample label on a plain run", ["sample", "--run", "{run}", "--label", "3", "--out", "{tmp}/s.npz"], 1, ["--label"]),
+    ("sample into a folder", ["sample", "--run", "{run}", "--n", "10", "--out", "{tmp}"], 1, ["--out", "is a folder; give a file name"]),
+    ("grid into a folder", ["sample", "--run", "{run}", "--n", "10", "--out", "{tmp}/s.npz", "--grid", "{tmp}"], 1,
+     ["--grid", "is a folder"]),
+    ("eval n 0", ["eval", "--run", "{run}", "--n", "0"], 2, ["--n must be a positive integer, got 0"]),
+    ("eval both", ["eval", "--run", "{run}", "--samples", "{fpts}"], 1, ["exactly one of --run and --samples"]),
+    # damaged files, hand edits and a live run (issue 22)
+    ("eval a torn npz", ["eval", "--samples", "{ftorn}"], 1, ["{ftorn}"]),
+    ("eval a text file", ["eval", "--samples", "{file}"], 1, ["{file}", "not a zip archive"]),
+    ("sample a torn checkpoint", ["sample", "--run", "{torn}", "--out", "{tmp}/s.npz"], 1, ["checkpoint.npz"]),
+    ("resume a torn checkpoint", ["train", "--resume", "--quiet", "--out", "{torn}"], 1, ["checkpoint.npz"]),
+    ("resume a hand-edited config", ["train", "--resume", "--quiet", "--out", "{edited}"], 1, ["lr_g", "config.json"]),
+    ("train on a live run", ["train", "--model", "toy", "--dataset", "ring", "--quiet", "--out", "{locked}"], 1,
+     ["is in use by process", "one run at a time"]),
+    ("overwrite a live run", ["train", "--model", "toy", "--dataset", "ring", "--overwrite", "--quiet", "--out", "{locked}"], 1,
+     ["is in use by process"]),
+    ("resume a live run", ["train", "--resume", "--quiet", "--out", "{locked}"], 1, ["is in use by process"]),
+    ("exercise dir is a file", ["exercise", "start", "dense", "--dir", "{file}"], 1, ["{file}"]),
+    ("exercise unknown", ["exercise", "check", "convolution3d", "--dir", "{tmp}"], 1, ["convolution3d"]),
     ("no command", [], 2, []),
 ]
 
@@ -290,13 +432,35 @@ def test_the_cli_sweep(argv, code, words, a_run, tmp_path, capsys):
             "fbool": _samples(tmp_path, "fbool.npz", images=IMAGES > 128),
             "fnan": _samples(tmp_path, "fnan.npz", images=WITH_NAN),
             "fpts": _samples(tmp_path, "fpts.npz", points=numpy.zeros((10, 2)), config=numpy.array(json.dumps({"dataset": "ring"})))}
+    if any("{torn}" in a or "{edited}" in a or "{locked}" in a for a in argv):
+        fill.update(_damaged_copies(a_run, tmp_path))
+    if any("{ftorn}" in a for a in argv):
+        whole = _samples(tmp_path, "whole.npz", images=IMAGES.astype(numpy.uint8))
+        fill["ftorn"] = str(tmp_path / "torn.npz")
+        with open(whole, "rb") as f:
+            (tmp_path / "torn.npz").write_bytes(f.read()[:5000])
     argv = [a.format(**fill) for a in argv]
-    try:
-        got = main(argv)
-    except SystemExit as exc:
-        got = exc.code
+    words = [w.format(**fill) for w in words]
+    live = "locked" in fill and fill["locked"] in argv          # a training holds that folder meanwhile
+    with run_folder.held(fill["locked"]) if live else contextlib.nullcontext():
+        try:
+            got = main(argv)
+        except SystemExit as exc:
+            got = exc.code
     err = capsys.readouterr().err
     assert got == code, err
     assert "Traceback" not in err
     for w in words:
         assert w in err, f"{w!r} not in {err!r}"
+
+
+def _damaged_copies(run, tmp_path) -> dict:
+    """Copies of the sweep's run: its checkpoint torn, its config.json edited by hand, and one held by a
+    live training (the test holds its lock)."""
+    torn, edited, locked = (shutil.copytree(run, tmp_path / name) for name in ("torn", "edited", "locked"))
+    data = (torn / "checkpoint.npz").read_bytes()
+    (torn / "checkpoint.npz").write_bytes(data[:len(data) // 2])
+    record = json.loads((edited / "config.json").read_text())
+    record["lr_g"] = 123.0
+    (edited / "config.json").write_text(json.dumps(record))
+    return {"torn": str(torn), "edited": str(edited), "locked": str(locked)}

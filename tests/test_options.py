@@ -2,6 +2,7 @@
 resume policy and docs/options.md."""
 import dataclasses
 import pathlib
+import re
 
 import pytest
 
@@ -55,6 +56,7 @@ BROKEN = {
     "R1 is for the probability losses": dict(loss="wgan", r1=1.0),
     "a penalty sees one sample, not a pack": dict(model="toy", dataset="ring", loss="wgan-gp", pack=2),
     "one generator objective": dict(unroll=2, feature_matching=True),
+    "the look-ahead has an end": dict(model="toy", dataset="ring", unroll=101),
     "a mismatched pair needs a wrong label": dict(conditional=True, classes=[3], mismatch=1.0),
     "one way to condition": dict(conditional=True, infogan=True),
     "conditioning needs labeled images": dict(conditional=True, model="toy", dataset="ring", mismatch=0.0),
@@ -101,9 +103,11 @@ def test_an_option_set_where_the_run_does_not_use_it_is_refused_by_the_one_rule(
     """One rule for every flag that only some runs use: set elsewhere, it is refused (never ignored in
     silence), with the same words; at its default it is fine; where it belongs, it is taken."""
     value = {int: 7, float: 0.3, bool: True}[option.kind]
+    value = [value] if option.many else value
     elsewhere, where = USED_ELSEWHERE[option.name]
+    shown = "7" if option.many else repr(value)
     with pytest.raises(ValueError, match=rf"^minigan train: {option.cli_flag} belongs to .*; this run does not "
-                                         rf"use it, so {option.cli_flag} {value!r} would be ignored$"):
+                                         rf"use it, so {option.cli_flag} {re.escape(shown)} would be ignored$"):
         TrainConfig(**elsewhere, **{option.name: value}).validate()
     TrainConfig(**elsewhere).validate()                              # the default is no problem
     TrainConfig(**where, **{option.name: value}).validate()          # where it belongs, it is taken
@@ -112,6 +116,7 @@ def test_an_option_set_where_the_run_does_not_use_it_is_refused_by_the_one_rule(
 # For each option that belongs somewhere: a run that does not use it, and one that does.
 USED_ELSEWHERE = {
     "toy_samples": ({}, dict(model="toy", dataset="ring")),
+    "classes": (dict(model="toy", dataset="ring"), {}),
     "beta1": (dict(loss="wgan"), {}),
     "beta2": (dict(optimizer="sgd"), {}),
     "label_smoothing": (dict(loss="hinge"), {}),

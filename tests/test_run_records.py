@@ -508,20 +508,22 @@ def test_a_full_disk_while_logging_says_how_to_go_on(tmp_path, capsys, monkeypat
     real_open = builtins.open
 
     class FullLog:
+        """A buffered file on a full disk: the write fails, and so does the flush that closing tries."""
         def __init__(self, f):
             self.f = f
 
         def write(self, text):
             _no_space()
 
+        def flush(self):
+            _no_space()
+
+        def close(self):
+            self.f.close()
+            _no_space()
+
         def __getattr__(self, name):
             return getattr(self.f, name)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.f.close()
 
     def opening(path, mode="r", *args, **kwargs):
         f = real_open(path, mode, *args, **kwargs)
@@ -530,6 +532,7 @@ def test_a_full_disk_while_logging_says_how_to_go_on(tmp_path, capsys, monkeypat
     assert main(TOY + ["--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     assert "could not append to" in err and "log.jsonl" in err and "No space left on device" in err and "--resume" in err
+    assert "[Errno 28]" not in err                 # the close that fails again adds no raw second error
 
 
 def test_a_run_folder_written_before_the_restructure_still_resumes_exactly(tmp_path):

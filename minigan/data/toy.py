@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy
 
-from minigan.checks import check_positive_int
+from minigan.checks import check_fits, check_positive_int
 
 
 def _check_spread(where: str, **values):
@@ -41,6 +41,8 @@ def grid_modes(side: int = 5, spacing: float = 2.0):
 def _mixture(where: str, modes, n: int, std: float, rng):
     check_positive_int(where, n, "n")
     _check_spread(where, std=std)
+    # The mode indices (int64), the noise and the points (float64), and the caller's float32 copy.
+    check_fits(where, n * (8 + 16 + 16 + 8), f"{n} points", "ask for fewer points (--toy-samples)")
     which = rng.integers(0, len(modes), size=n)          # (n,): a mode for each sample
     return modes[which] + std * rng.standard_normal((n, 2))
 

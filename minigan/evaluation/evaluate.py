@@ -112,8 +112,10 @@ def evaluate_samples(path: str, dataset: str | None = None) -> dict:
         with numpy.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        # NumPy reads a file that is no zip archive as a pickle, and says so: not what went wrong here.
+        why = "it is not a zip archive" if not zipfile.is_zipfile(path) else f"{type(exc).__name__}: {exc}"
         raise ValueError(f"minigan eval: {path!r} is not a whole .npz file as `minigan sample` writes it "
-                         f"({type(exc).__name__}: {exc})") from None
+                         f"({why})") from None
     return _evaluate_arrays(path, arrays, dataset)
 
 

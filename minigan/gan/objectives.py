@@ -47,7 +47,15 @@ def generator_objective(config, loss):
 
 
 # The training options' rule that keeps one objective per run (minigan/training/options.py).
+MAX_UNROLL = 100
+
 RULES = [
+    Rule("the look-ahead has an end",
+         lambda c: c.unroll > MAX_UNROLL,
+         lambda c: f"--unroll {c.unroll} is more than {MAX_UNROLL} look-ahead steps: each generator step would run "
+                   f"about {5 * c.unroll + 1} passes of D (a forward and backward per step, and a double backward "
+                   "on the way back; docs/unrolled-gan.md#cost) and keep a copy of D's weights per step. Metz et "
+                   "al. unrolled 5 to 10 steps on the toy sets"),
     Rule("one generator objective",
          lambda c: bool(c.unroll) and c.feature_matching,
          lambda c: "--unroll and --feature-matching are two different generator objectives; choose one"),

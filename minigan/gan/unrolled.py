@@ -25,6 +25,7 @@ changes. K = 0 is the ordinary generator step. Gradient check: tests/test_unroll
 from __future__ import annotations
 
 from minigan.backend import get_array_module
+from minigan.checks import check_fits
 from .discriminator_pass import discriminator_pass
 
 
@@ -84,6 +85,9 @@ class UnrolledObjective:
         if auxiliary is not None:
             raise ValueError(f"{type(self).__name__}: not written for a discriminator with extra heads (AC-GAN, InfoGAN)")
         params = D.parameters()
+        # The look-ahead keeps every θᵏ for the way back: K copies of D's weights.
+        check_fits(type(self).__name__, self.steps * sum(p.data.nbytes for p in params),
+                   f"{self.steps} look-ahead copies of D's weights", "unroll fewer steps (--unroll)")
         start = [p.data for p in params]               # θ⁰, put back at the end: D does not keep the look-ahead
         saved_grads = [p.grad.copy() for p in params]
         try:

@@ -12,13 +12,13 @@ s_ijbc = sign(M_ibc − M_jbc), c is symmetric in (i, j), so each pair's closene
     dL/dM_kbc = −Σ_j c_kjb · s_kjbc · (g_kb + g_jb)
     dT = fᵀ · dM,    df = dL/dy[:, :A] + dM · Tᵀ
 
-Memory is O(N²·B·C). Proof: `minigan gradcheck` rows "MinibatchDiscrimination …" (inputs kept away
+Memory is O(N²·B·C), estimated before each forward allocates it. Proof: `minigan gradcheck` rows "MinibatchDiscrimination …" (inputs kept away
 from the kinks of |·| at M_ibc = M_jbc, i ≠ j).
 """
 from __future__ import annotations
 
 from minigan.backend import get_array_module
-from minigan.checks import Site, check_ndim, check_positive_int
+from minigan.checks import Site, check_fits, check_ndim, check_positive_int
 from .dense import Dense
 from .init import get_initializer
 from .module import Module
@@ -39,6 +39,9 @@ class MinibatchDiscrimination(Module):
         self.kernels = check_positive_int(where, kernels, "kernels")
         self.kernel_dim = check_positive_int(where, kernel_dim, "kernel_dim")
         shape = (in_features, kernels * kernel_dim)
+        # T, its gradient and an optimizer's two moments, float64 while drawn.
+        check_fits(where, 5 * 8 * shape[0] * shape[1], f"the tensor T {shape} with its gradient and Adam's moments",
+                   "use fewer kernels (--minibatch-kernels)")
         self.T = parameter_from_host(get_initializer(where, init)(shape, fan_in=in_features, fan_out=shape[1]), "T")
 
     def extra_repr(self):
@@ -57,6 +60,10 @@ class MinibatchDiscrimination(Module):
     def _forward(self, f):
         xp = get_array_module(f)
         n = f.shape[0]
+        # The pairwise tensors (N, N, B, C): the differences, their signs (kept) and the backward's weights.
+        check_fits(Site(self, "forward"), 3 * n * n * self.kernels * self.kernel_dim * f.itemsize,
+                   f"the pairwise differences of {n} samples in {self.kernels} kernels (N²·B·C values, three times)",
+                   "use fewer kernels (--minibatch-kernels) or a smaller batch")
         M = (f @ self.T.data).reshape(n, self.kernels, self.kernel_dim)    # (N, B, C)
         diff = M[:, None, :, :] - M[None, :, :, :]                         # (N, N, B, C): M_i − M_j
         c = xp.exp(-xp.abs(diff).sum(axis=3))                              # (N, N, B)

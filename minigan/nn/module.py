@@ -52,7 +52,7 @@ import contextlib
 from dataclasses import dataclass
 
 from minigan.backend import device_of
-from minigan.checks import CallOrderError, Site, check_float_array, describe
+from minigan.checks import CallOrderError, Site, check_finite, check_float_array, describe
 
 from .parameter import Parameter
 from .second_order import KeptBackward, SecondOrder
@@ -60,6 +60,7 @@ from .storage import Storage
 
 
 _inference_depth = 0
+_call_depth = 0        # > 0 inside a layer's forward or backward: a container calling its layers
 
 
 @contextlib.contextmanager
@@ -124,10 +125,15 @@ class Module(SecondOrder, Storage):
 
     # ---- calls -----------------------------------------------------------------------------
     def forward(self, x):
-        """Compute the output for ``x`` and keep the cache its ``backward`` needs."""
+        """Compute the output for ``x`` and keep the cache its ``backward`` needs.
+
+        NaN or Inf in ``x`` is refused where it enters a network (the outermost call), so a
+        layer inside a container does not test the same values again."""
         self.check_input(x)
+        if not _call_depth:
+            check_finite_values(Site(self, "forward"), x, "input")
         if _inference_depth:
-            y, _ = self._forward(x)
+            y, _ = self._run(self._forward, x)
             return y
         if self._pending is not None:
             raise CallOrderError(
@@ -135,9 +141,20 @@ class Module(SecondOrder, Storage):
                 "backward. Its activations would be overwritten and the next backward would use the "
                 "wrong batch. Call backward() first, clear_cache() to drop them, or predict() for a "
                 "forward that keeps nothing.")
-        y, cache = self._forward(x)
+        y, cache = self._run(self._forward, x)
         self._pending = Pending(cache, output_shape(y))
         return y
+
+    @staticmethod
+    def _run(method, *args, **kwargs):
+        """Call ``_forward`` or ``_backward`` one level deeper, so that the layers a container calls
+        know they are inside a network."""
+        global _call_depth
+        _call_depth += 1
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _call_depth -= 1
 
     def backward(self, dy, input_grad: bool = True, keep_for_double_backward: bool = False):
         """Return dL/dx for the pending forward and add dL/dθ into each parameter's ``.grad``.
@@ -155,6 +172,8 @@ class Module(SecondOrder, Storage):
                 "forward() before it (predict() keeps nothing to backpropagate through).")
         cache = self._pending.cache
         check_upstream(Site(self, "backward"), dy, self._pending.output_shape)
+        if not _call_depth:
+            check_finite_values(Site(self, "backward"), dy, "dy")
         if keep_for_double_backward:
             if not input_grad:
                 raise ValueError(f"{self}.backward: keep_for_double_backward=True differentiates the input "
@@ -162,8 +181,10 @@ class Module(SecondOrder, Storage):
             self.check_double_backward()
         self._pending = None
         if self.is_container:
-            return self._backward(dy, cache, input_grad=input_grad, keep_for_double_backward=keep_for_double_backward)
-        dx = self._backward(dy, cache, input_grad=input_grad) if self.skips_input_grad else self._backward(dy, cache)
+            return self._run(self._backward, dy, cache, input_grad=input_grad,
+                             keep_for_double_backward=keep_for_double_backward)
+        dx = (self._run(self._backward, dy, cache, input_grad=input_grad) if self.skips_input_grad
+              else self._run(self._backward, dy, cache))
         if keep_for_double_backward:
             self._double = KeptBackward(cache, dy, tuple(dx.shape))
         return dx
@@ -241,6 +262,17 @@ class Module(SecondOrder, Storage):
 
     def __repr__(self):
         return f"{type(self).__name__}({self.extra_repr()})"
+
+
+def check_finite_values(site, x, what: str):
+    """NaN/Inf in a float array, or in any float array of a tuple (a conditional network's (z, y)),
+    is refused; integer labels cannot hold either."""
+    if isinstance(x, (tuple, list)):
+        for i, part in enumerate(x):
+            check_finite_values(site, part, f"{what}[{i}]")
+    elif x is not None and getattr(x, "dtype", None) is not None and x.dtype.kind == "f":
+        check_finite(site, x, what, hint="a network cannot compute with them (check the data, or where this "
+                     "array was computed)")
 
 
 def output_shape(y):

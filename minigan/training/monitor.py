@@ -16,6 +16,7 @@ import os
 
 import numpy
 
+from minigan.checks import check_fits
 from minigan.evaluation import metrics
 from minigan.evaluation.classifier import class_probabilities, features, load_classifier
 from minigan.evaluation.evaluate import evaluate_points
@@ -37,7 +38,15 @@ def _samples(trainer, n: int):
     rng = numpy.random.default_rng((trainer.config.seed, 7, trainer.epoch))
     codes = sample_codes(trainer.condition, n, rng)          # classes balanced for a conditional run
     return generate(trainer.sampling_generator, n, trainer.noise_dim, rng, trainer.config.device, codes=codes,
-                    condition=trainer.condition)
+                    condition=trainer.condition, where="minigan train", fewer="--eval-n")
+
+
+def check_evaluation_fits(config):
+    """Before the first step: the samples of each epoch's evaluation must fit in memory (else the run
+    would find out only at the end of its first epoch). An image is 1·28·28 float32s."""
+    if config.eval_every_epoch and config.dataset not in ("ring", "grid"):
+        check_fits("minigan train", 3 * config.eval_n * 28 * 28 * 4, f"--eval-n {config.eval_n} samples per evaluation",
+                   "use a smaller --eval-n (FID is usually measured on 10000)")
 
 
 def after_epoch(trainer, out: str, log=print) -> dict | None:

@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 from minigan import conditional, losses, models
-from minigan.data import DATASETS, TOY_DATASETS
+from minigan.data import DATASETS, IMAGE_DATASETS, TOY_DATASETS
 from minigan.gan import lipschitz, objectives
 
 INF = math.inf
@@ -123,7 +123,8 @@ class Option:
         value = getattr(config, self.name)
         if used(config) or value in (self.default, *self.unused):
             return None
-        return f"{self.cli_flag} belongs to {where}; this run does not use it, so {self.cli_flag} {value!r} would be ignored"
+        shown = " ".join(map(str, value)) if self.many else repr(value)      # as typed: --classes 3 7
+        return f"{self.cli_flag} belongs to {where}; this run does not use it, so {self.cli_flag} {shown} would be ignored"
 
     def help_text(self) -> str:
         """The help of the flag, with its default and range."""
@@ -148,7 +149,8 @@ OPTIONS = [
     O("width", float, 1.0, "multiplier of every hidden width, e.g. 0.25 for a laptop-sized DCGAN",
       range=Range(0, models.MAX_WIDTH, low_open=True, high_open=False)),
     O("classes", int, None, "train on these digit classes only, e.g. 0 1 7", range=Range(0, 9, high_open=False),
-      many=True, metavar="K"),
+      many=True, metavar="K", belongs_to=("the image sets (--dataset mnist or fashion-mnist), whose examples have classes",
+                                          lambda c: c.dataset in IMAGE_DATASETS)),
     O("toy_samples", int, 50_000, "points in a toy dataset (one epoch)", range=AT_LEAST_1, metavar="N",
       belongs_to=("the toy sets (--dataset ring or grid)", lambda c: c.dataset in TOY_DATASETS)),
     # How long, and where.

@@ -36,6 +36,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True, real
     (delete that run's files first) is given: see minigan/training/run_folder.py.
     """
     config.validate(unused_too=not resume)      # a resumed run keeps the settings it started with
+    monitor.check_evaluation_fits(config)
     run_folder.check_writable_folder("minigan train: the output folder", config.out)   # before the lock
     with run_folder.held(config.out):
         return _train_in_held_folder(config, resume, progress, real_data, pictures, log, overwrite)
@@ -73,7 +74,7 @@ def _train_in_held_folder(config, resume, progress, real_data, pictures, log, ov
         bar = tqdm(total=total_steps, initial=min(trainer.step, total_steps), unit="step",
                    desc=f"{config.model} on {config.dataset}", dynamic_ncols=True)
     started = time.perf_counter()
-    with open(files["log"], "a") as log_file:
+    with _Log(files["log"]) as log_file:
         while trainer.epoch < config.epochs and trainer.step < total_steps:
             for real, labels in trainer.epoch_batches():
                 if trainer.step >= total_steps:
@@ -81,11 +82,7 @@ def _train_in_held_folder(config, resume, progress, real_data, pictures, log, ov
                 row = trainer.train_step(to_device(real, config.device), trainer.next_noise(len(real)),
                                          None if labels is None else to_device(labels, config.device))
                 trainer.position += 1
-                try:
-                    log_file.write(strict_json(row) + "\n")
-                except OSError as exc:
-                    raise OSError(f"minigan train: could not append to {files['log']!r}: {exc.strerror} (the "
-                                  "checkpoint on disk is whole; free space, then --resume)") from exc
+                log_file.write(row)
                 if trainer.step % config.checkpoint_every == 0:          # a kill mid-epoch loses at most this much
                     log_file.flush()
                     trainer.save_checkpoint(files["checkpoint"])
@@ -109,6 +106,40 @@ def _train_in_held_folder(config, resume, progress, real_data, pictures, log, ov
         end_of_run_pictures(trainer, config.out)
     log(f"{trainer.step} steps in {time.perf_counter() - started:.1f} s; run folder: {config.out}")
     return trainer
+
+
+class _Log:
+    """log.jsonl, opened for appending. A write that fails (a full disk) is one clear error saying what
+    to do; closing the file afterwards, which tries the same write again, adds no second raw one."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.file = open(path, "a")
+
+    def write(self, row: dict):
+        self._guarded(self.file.write, strict_json(row) + "\n")
+
+    def flush(self):
+        self._guarded(self.file.flush)
+
+    def _guarded(self, action, *args):
+        try:
+            action(*args)
+        except OSError as exc:
+            raise OSError(f"minigan train: could not append to {self.path!r}: {exc.strerror or exc} (the checkpoint "
+                          "on disk is whole; free some space, then --resume)") from exc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None:
+            self._guarded(self.file.close)
+            return
+        try:
+            self.file.close()
+        except OSError:
+            pass                    # the error on its way out already says what happened
 
 
 def _settings_history(config_path: str, held: dict, now: dict, step: int) -> list:

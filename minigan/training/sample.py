@@ -18,6 +18,7 @@ import numpy
 
 from minigan import conditional, models
 from minigan.backend import manual_seed, set_device, to_device, to_numpy
+from minigan.checks import check_fits
 from minigan.conditional import codes_to
 from minigan.data import to_uint8
 from minigan.data import toy as toy_data
@@ -88,9 +89,10 @@ def grid_codes(condition, columns: int, rng) -> tuple:
 
 
 def generate(G, n: int, noise_dim: int, rng, device: str = "cpu", batch_size: int = 500, codes: tuple = (),
-             condition=None) -> numpy.ndarray:
+             condition=None, where: str = "minigan sample", fewer: str = "--n") -> numpy.ndarray:
     """``n`` samples of G (in eval mode, restored after) from noise drawn with ``rng``, as NumPy.
-    ``codes``: host arrays of n rows each (labels, InfoGAN's codes) that ``condition`` joins to z."""
+    ``codes``: host arrays of n rows each (labels, InfoGAN's codes) that ``condition`` joins to z.
+    ``n`` too many to hold is refused after the first chunk (``where`` and the flag ``fewer`` name it)."""
     was_training = G.training
     G.eval()
     chunks = []
@@ -100,21 +102,26 @@ def generate(G, n: int, noise_dim: int, rng, device: str = "cpu", batch_size: in
         if codes:
             z = condition.generator_input(z, codes_to(tuple(c[start:stop] for c in codes), device))
         chunks.append(to_numpy(G.predict(z)))
+        if start == 0:      # one chunk gives the size of a sample: the chunks, their join and a copy to save
+            check_fits(where, 3 * n * chunks[0][0].nbytes, f"{n} samples",
+                       f"ask for fewer ({fewer}; FID is usually measured on 10000)")
     G.train(was_training)
     return numpy.concatenate(chunks)
 
 
 def sample(run: str, n: int, out: str, grid: str | None = None, seed: int = 0, device: str = "cpu",
-           batch_size: int = 500, raw_weights: bool = False, label: int | None = None) -> numpy.ndarray:
+           batch_size: int = 500, raw_weights: bool = False, label: int | None = None,
+           where: str = "minigan sample") -> numpy.ndarray:
     """Sample run ``run`` into ``out`` (see the module docstring); returns the samples. ``label``: ask a
-    conditional run for this class only (an InfoGAN run: this categorical code)."""
+    conditional run for this class only (an InfoGAN run: this categorical code). ``where``: the command
+    that asked, for the messages."""
     if n <= 0:
-        raise ValueError(f"minigan sample: expected --n > 0, got {n}")
+        raise ValueError(f"{where}: expected --n > 0, got {n}")
     G, config = load_generator(run, device, raw_weights)
     condition = conditional.from_config(config)
     rng = numpy.random.default_rng(seed)
     codes = sample_codes(condition, n, rng, label)     # refuses --label on an unconditional run, or out of range
-    generated = generate(G, n, models.noise_dim(config), rng, device, batch_size, codes, condition)
+    generated = generate(G, n, models.noise_dim(config), rng, device, batch_size, codes, condition, where=where)
     toy = config["model"] == "toy"
     arrays = {"points": generated.astype(numpy.float64)} if toy else {"images": to_uint8(generated)[:, 0]}
     arrays.update(zip(condition.code_names, codes))      # labels (and InfoGAN's continuous codes)
@@ -144,7 +151,7 @@ def evaluate_run(run: str, n: int = 10000, seed: int = 0, raw_weights: bool = Fa
     """``minigan eval --run``: ``n`` samples of the run's generator, scored by minigan/evaluation/evaluate.py."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "samples.npz")
-        generated = sample(run, n, path, seed=seed, raw_weights=raw_weights)   # floats, before rounding to uint8
+        generated = sample(run, n, path, seed=seed, raw_weights=raw_weights, where="minigan eval")   # floats
         with numpy.load(path) as f:
             labels = f["labels"] if "labels" in f.files else None              # what each sample was asked to show
     # The checkpoint's own record decides (config.json is a copy a person may have edited).

@@ -166,7 +166,7 @@ class Trainer:
         for term in self.d_terms:
             terms.update(term(self.D, real, fake, labels))
         norms = checked_gradients(self.step + 1, self.d_groups, {"D": d_loss, **terms}, "D loss")
-        self.opt_d.step()
+        self.opt_d.step(gradients_checked=True)   # checked_gradients just did
         for constrain in self.constraints:                  # WGAN: clip the weights back into [−c, c]
             constrain(self.D)
         # The heads' loss is inside d_loss; the log shows it apart too.
@@ -183,7 +183,7 @@ class Trainer:
                                                   auxiliary=aux)
         self.G.backward(d_fake, input_grad=False)           # into G's .grad; the noise needs no gradient
         norms = checked_gradients(self.step + 1, self.g_groups, {"G": g_loss}, "G loss")
-        self.opt_g.step()
+        self.opt_g.step(gradients_checked=True)
         if self.averaging is not None:                      # θ_ema ← β·θ_ema + (1 − β)·θ_G
             self.averaging.update(self.G)
         aux_log = {f"g_{aux.name}": aux.values["fake"]} if aux is not None else {}
@@ -193,15 +193,17 @@ class Trainer:
         """G(z, codes) for new codes: (fake images, codes). G keeps its cache only for its own backward."""
         codes = self.condition.draw(noise.shape[0], self.code_rng, self.config.device)
         g_input = self.condition.generator_input(noise, codes)
-        return (self.G.forward(g_input) if keep_cache else self.G.predict(g_input)), codes
+        fake = self.G.forward(g_input) if keep_cache else self.G.predict(g_input)
+        return self._finite(fake, "the generator's output"), codes
 
-    def _finite(self, out):
-        """Stop with the step and the first layer holding NaN/Inf weights when D's output is not finite."""
+    def _finite(self, out, what: str = "the discriminator's output"):
+        """Stop with the step and the first layer holding NaN/Inf weights when a network's output is not
+        finite. (Checked here, before the next network's own input check, which could not name the layer.)"""
         if not bool(get_array_module(out).isfinite(out).all()):
             self.D.clear_cache()
             self.G.clear_cache()
             where = (first_non_finite_layer(self.g_groups) or first_non_finite_layer(self.d_groups)
-                     or "the discriminator's output (its activations overflowed float32)")
+                     or f"{what} (its activations overflowed float32)")
             raise diverged(self.step + 1, "NaN or Inf values", where)
         return out
 
