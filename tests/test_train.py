@@ -108,7 +108,9 @@ import numpy
 from minigan.training import Trainer, TrainConfig
 config = TrainConfig(model="mlp", dataset="mnist", out=sys.argv[1], width=2.0)
 trainer = Trainer(config, real_data=numpy.zeros((64, 1, 28, 28), numpy.float32))
-print("ready", flush=True)
+trainer.step += 1
+trainer.save_checkpoint(sys.argv[1] + "/checkpoint.npz")
+print("ready", flush=True)        # one whole checkpoint exists: from here a kill may land anywhere
 while True:                       # save over and over until killed
     trainer.step += 1
     trainer.save_checkpoint(sys.argv[1] + "/checkpoint.npz")
@@ -118,6 +120,8 @@ while True:                       # save over and over until killed
 def test_kill_9_during_a_save_never_corrupts_the_latest_checkpoint(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     path = tmp_path / "checkpoint.npz"
+    # The delays only vary where in a save the kill lands; on a slow machine they land in other saves, and
+    # the outcome does not change: whenever it lands, the checkpoint on disk must read back whole.
     for delay in (0.3, 0.45, 0.6, 0.75, 0.9):
         proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path)], stdout=subprocess.PIPE, env=env)
         assert proc.stdout.readline().strip() == b"ready"
