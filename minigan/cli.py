@@ -60,15 +60,23 @@ def _cmd_exercise(args) -> int:
     if args.action == "solution":
         print(exercises.solution(args.name))
         return 0
+    dir_flag = f" --dir {args.dir}" if args.dir != "exercises" else ""
+    if args.action == "hint":
+        print(exercises.hint(args.name, args.dir))
+        return 0
     results = exercises.check(args.name, args.dir, timeout=args.timeout)
     print(exercises.format_table(args.name, results))
-    return 0 if all(r.passed for r in results) else 1
+    if all(r.passed for r in results):
+        return 0
+    level, total = exercises.next_hint_level(args.name, args.dir), len(exercises.get(args.name).hints)
+    print(f"\nstuck? minigan exercise hint {args.name}{dir_flag} (hint {level} of {total})")
+    return 1
 
 
 def _cmd_gradcheck(args) -> int:
     from .gradcheck import suite as gradcheck_suite
 
-    return gradcheck_suite.main()
+    return gradcheck_suite.main(name_filter=args.filter, only_failed=args.failed)
 
 
 def _train_settings(args) -> dict:
@@ -287,7 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--run", required=True, help="the run folder (with checkpoint.npz)")
     sa.add_argument("--n", type=_positive_int, default=10000, help="number of samples (default: 10000)")
     sa.add_argument("--out", required=True, help="output .npz file")
-    sa.add_argument("--grid", default=None, help="also write a PNG of the first 64 samples")
+    sa.add_argument("--grid", default=None, help="also write a PNG: the first 64 samples; for a conditional run "
+                    "(without --label) 10 per class, one row each, from noise of its own; for a toy run the first "
+                    "2000 points over the real data")
     sa.add_argument("--seed", type=_non_negative_int, default=0, help="noise seed (default: 0)")
     sa.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="device to run G on (default: cpu)")
     sa.add_argument("--label", type=int, default=None, metavar="K", help="conditional runs: every sample of class K "
@@ -348,8 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "gradient penalty): `start` writes a file to fill in, `check` grades it (forward against the "
                                     "engine, a float64 gradient check of every gradient, a training run where one "
                                     "makes sense, a hint for common mistakes; exit 0 only when all pass), "
-                                    "`solution` says where the engine's code and derivation are.")
-    ex.add_argument("action", choices=("list", "start", "check", "solution"), help="what to do")
+                                    "`hint` gives the next hint (levels, from a nudge to the derivation's key step), "
+                                    "`solution` prints the engine's own code and where its derivation is.")
+    ex.add_argument("action", choices=("list", "start", "check", "hint", "solution"), help="what to do")
     ex.add_argument("name", nargs="?", default=None, help="the exercise (see `minigan exercise list`)")
     ex.add_argument("--dir", default="exercises", help="folder of your exercise files (default: exercises)")
     ex.add_argument("--timeout", type=_positive_float, default=60.0, metavar="SECONDS",
@@ -360,6 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Compare every backward pass in minigan with float64 finite "
                                     "differences and print a table (name, mode, tensor, shape, max "
                                     "relative error, PASS/FAIL). Exits non-zero if any row fails.")
+    gc.add_argument("--filter", default="", metavar="TEXT",
+                    help="check only the cases whose name contains TEXT (any case), e.g. Conv2d or BatchNorm")
+    gc.add_argument("--failed", action="store_true", help="show only the rows that fail (the count covers all)")
     gc.set_defaults(func=_cmd_gradcheck)
 
     bench = parser.add_command(sub, "bench", help="benchmarks that print numbers",
@@ -444,12 +458,18 @@ def main(argv=None) -> int:
         from .training import threads
         threads.configure(getattr(args, "threads", None))     # minigan/training/threads.py: the policy and why
         return args.func(args)
+    except KeyboardInterrupt:
+        # A second Ctrl-C in train (the first stops after a whole step and saves it), or one anywhere else.
+        after = (" at once; the checkpoint on disk is the last one written (continue with: minigan train --resume "
+                 f"--out {getattr(args, 'out', 'DIR')})") if args.command == "train" else ""
+        print(f"\nminigan {args.command}: stopped by Ctrl-C{after}", file=sys.stderr)
+        return 130
     except (ValueError, TypeError, OSError, RuntimeError) as exc:
         # Errors from minigan already say where and what; a traceback would only hide the message.
         text = str(exc)
         # One form for every error, as argparse's are printed too: "minigan train: --beta1 must be ...".
         print(text if text.startswith("minigan") else f"minigan {args.command}: {text}", file=sys.stderr)
-        return 1
+        return 130 if type(exc).__name__ == "TrainingStopped" else 1
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ import pytest
 from minigan import backend
 
 # Tests read datasets from the shared folder beside the checkout unless told otherwise.
-os.environ.setdefault("MINIGAN_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
+DATA_WAS_SET = "MINIGAN_DATA" in os.environ
+os.environ.setdefault("MINIGAN_DATA", os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "shared",
+                                                                    "data")))
 
 GPU_REASON = backend.gpu_unavailable_reason()
 requires_gpu = pytest.mark.skipif(GPU_REASON is not None, reason=f"no GPU: {GPU_REASON}")
@@ -25,7 +27,8 @@ def _data_missing_reason():
                if not os.path.isfile(os.path.join(folder, name, f))]
     if not missing:
         return None
-    return (f"the dataset files are not in MINIGAN_DATA={folder} (missing {missing[0]}"
+    where = f"MINIGAN_DATA={folder}" if DATA_WAS_SET else f"{folder} (MINIGAN_DATA is not set; the tests then look there)"
+    return (f"the dataset files are not in {where} (missing {missing[0]}"
             f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}); set MINIGAN_DATA to a folder holding "
             "mnist/ and fashion-mnist/ with the original .gz files (this project's CI uses ../shared/data)")
 

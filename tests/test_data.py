@@ -83,6 +83,8 @@ def test_offline_without_files_lists_what_is_needed_and_where(tmp_path, monkeypa
         assert f in message
     assert str(tmp_path / "cache" / "minigan" / "fashion-mnist") in message and "MINIGAN_DATA" in message
     assert "The download failed" in message
+    assert "could not download it: " in message and "could not write" not in message    # a network failure, said as one
+    assert "--data <folder>" in message                                                 # the flag that gives the path
 
 
 @pytest.fixture

@@ -250,3 +250,73 @@ def test_dir_naming_a_file_is_a_clear_error(tmp_path, capsys):
     for action in ("start", "check"):
         assert main(["exercise", action, "dense", "--dir", str(tmp_path / "afile")]) == 1
         assert "is a file; give " in capsys.readouterr().err
+
+
+# What the skeletons used to state: the result of the derivation the exercise asks for (issue 23).
+GIVEAWAYS = {
+    "dense": ["x.T @ dy", "dy @ W.T"],
+    "leaky_relu": ["dy·a elsewhere", "dy/dx is 1"],
+    "bce_with_logits": ["(sigmoid(l) - t)", "(σ(ℓ) − t)"],
+    "gan_losses": ["-sigmoid(l) / N", "(sigmoid(l) - 1) / N"],
+    "batchnorm": ["m*dy - sum(dy)", "dγ = Σ dy·x̂"],
+    "col2im": ["ADD each window onto a zero"],
+    "conv2d": ["colsᵀ @ dy_mat", "colsᵀ·dy_mat"],
+    "conv_transpose2d": ["x_matᵀ @ dcols", "x_matᵀ·dcols"],
+    "gradient_penalty": ["dP/dg = 2"],
+}
+
+
+@pytest.mark.parametrize("name", list(exercises.EXERCISES))
+def test_the_skeleton_says_what_to_compute_never_the_result(name):
+    skeleton = exercises.get(name).skeleton
+    for answer in GIVEAWAYS.get(name, []):
+        assert answer not in skeleton, f"the {name} skeleton gives the answer away: {answer!r}"
+
+
+@pytest.mark.parametrize("name", list(exercises.EXERCISES))
+def test_hints_come_in_levels_one_more_per_call(name, tmp_path, capsys):
+    hints = exercises.get(name).hints
+    assert len(hints) >= 3 and len(set(hints)) == len(hints)
+    for call in range(1, len(hints) + 2):                    # one call past the last: the last again
+        assert main(["exercise", "hint", name, "--dir", str(tmp_path)]) == 0
+        out = capsys.readouterr().out
+        level = min(call, len(hints))
+        assert out.startswith(f"hint {level} of {len(hints)} for {name}: {hints[level - 1]}")
+    assert "That was the last hint" in out and f"minigan exercise solution {name}" in out
+
+
+def test_a_failed_check_suggests_the_next_hint(tmp_path, capsys):
+    assert main(["exercise", "start", "dense", "--dir", str(tmp_path)]) == 0
+    assert main(["exercise", "check", "dense", "--dir", str(tmp_path)]) == 1
+    assert f"stuck? minigan exercise hint dense --dir {tmp_path} (hint 1 of 3)" in capsys.readouterr().out
+    assert main(["exercise", "hint", "dense", "--dir", str(tmp_path)]) == 0
+    assert main(["exercise", "check", "dense", "--dir", str(tmp_path)]) == 1
+    assert "(hint 2 of 3)" in capsys.readouterr().out
+    code, out = check_file(tmp_path, "dense", filled("dense"), capsys)
+    assert code == 0 and "stuck?" not in out
+
+
+@pytest.mark.parametrize("name", list(exercises.EXERCISES))
+def test_the_solution_is_the_installed_engines_own_code(name, tmp_path, capsys, monkeypatch):
+    import importlib
+    import inspect
+    monkeypatch.chdir(tmp_path)                                # from any folder, not only the repository
+    assert main(["exercise", "solution", name]) == 0
+    out = capsys.readouterr().out
+    exercise = exercises.get(name)
+    for reference in exercise.code:
+        module_name, _, qualified = reference.partition(":")
+        target = importlib.import_module(module_name)
+        for attribute in qualified.split("."):
+            target = getattr(target, attribute)
+        assert textwrap.dedent(inspect.getsource(target)).strip() in out
+        assert f"# {qualified}: " in out
+    page = exercise.derivation.partition("#")[0]
+    assert f"site/{page[:-3]}.html" in out
+
+
+def test_a_transposed_weight_gradient_is_not_told_to_use_plus_equals(tmp_path, capsys):
+    code, out = check_file(tmp_path, "dense", filled("dense", bug=("self.weight.grad += x.T @ dy",
+                                                                    "self.weight.grad += (x.T @ dy).T")), capsys)
+    assert code == 1 and "dW is transposed" in out
+    assert "use += into .grad" not in out and "PASS  gradients accumulate" in out

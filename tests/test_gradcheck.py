@@ -71,10 +71,48 @@ def test_rel_error_is_symmetric_and_floored():
 def test_gradcheck_command_prints_the_table_and_exits_0(capsys):
     assert main(["gradcheck"]) == 0
     out = capsys.readouterr().out
-    assert "max rel error" in out and "FAIL" not in out
+    assert out.splitlines()[0].split() == ["name", "mode", "tensor", "shape", "max", "rel", "error", "PASS/FAIL"]
+    assert not [line for line in out.splitlines() if line.endswith("FAIL") and "PASS/FAIL" not in line]
+    names = table_names(out)
     for case in suite.LAYER_CASES:
-        assert case.name in out
+        assert case.name in names
     assert "0 failed" in out
+    assert max(len(line) for line in out.splitlines()) <= 100          # fits a 100-column terminal
+
+
+def table_names(out: str) -> list:
+    """The name column of a printed table, a name wrapped over several lines joined again (a row's
+    columns are parted by two spaces; a wrapped name's next line holds only the rest of the name)."""
+    names = []
+    for line in out.splitlines()[2:]:
+        if not line.strip() or " gradients checked in float64 " in line:
+            continue
+        if "  " in line.rstrip():
+            names.append(line.split("  ")[0].strip())
+        else:
+            names[-1] += " " + line.strip()
+    return names
+
+
+def test_gradcheck_filters_by_name_and_can_show_only_the_failures(monkeypatch, capsys):
+    assert main(["gradcheck", "--filter", "leakyrelu"]) == 0
+    names = table_names(capsys.readouterr().out)
+    assert names and all("leakyrelu" in name.lower() for name in names) and "LeakyReLU 0.2" in names
+    broken = suite.Case("Wrong tanh", lambda: (WrongTanh(), numpy.linspace(-1, 1, 6).reshape(2, 3)))
+    monkeypatch.setattr(suite, "LAYER_CASES", suite.LAYER_CASES + [broken])
+    assert main(["gradcheck", "--filter", "tanh", "--failed"]) == 1
+    out = capsys.readouterr().out
+    table = [line for line in out.splitlines()[2:] if line.strip() and " gradients checked " not in line]
+    assert table and all(line.startswith("Wrong tanh") and line.endswith("FAIL") for line in table)
+    assert "2 failed" in out and "only the failed rows are shown" in out
+    assert main(["gradcheck", "--filter", "nothing-like-this"]) == 1
+    assert "--filter 'nothing-like-this' matches no case" in capsys.readouterr().err
+
+
+def test_a_long_name_wraps_inside_its_column():
+    row = gradcheck.CheckResult("a case with a very long name " * 4, "x", (2, 3), 1e-9, "train")
+    lines = suite.format_table([row]).splitlines()
+    assert max(len(line) for line in lines) <= 100 and len([l for l in lines if l.startswith("a case")]) == 1
 
 
 def test_gradcheck_command_exits_non_zero_when_a_row_fails(monkeypatch, capsys):

@@ -630,3 +630,30 @@ def test_a_run_that_started_with_an_unused_setting_still_resumes_but_a_new_unuse
     capsys.readouterr()
     assert main(["train", "--resume", "--epochs", "3", "--eval-n", "500", "--quiet", "--out", str(run)]) == 1
     assert "--eval-n belongs to --eval-every-epoch on an image set" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_after_a_whole_step_saves_it_and_says_how_to_go_on(tmp_path):
+    """A first Ctrl-C (SIGINT) stops the run after the step it is in, saves that step, and prints one
+    line, with no traceback; the run then resumes from exactly that step."""
+    out = tmp_path / "run"
+    proc = subprocess.Popen(_train_cmd(out), stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    _wait_for(lambda: _log_lines(out) >= 20, "20 logged steps", proc)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=300)[1].decode()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    step = checkpoint.read_meta(str(out / "checkpoint.npz"))["step"]
+    assert f"stopped by Ctrl-C after step {step}; checkpoint.npz holds that step. Continue with: minigan train " \
+           f"--resume --out {out}" in err
+    assert json.loads((out / "log.jsonl").read_text().splitlines()[-1])["step"] == step >= 20
+    assert main(["train", "--resume", "--max-steps", str(step + 5), "--quiet", "--out", str(out)]) == 0
+    assert checkpoint.read_meta(str(out / "checkpoint.npz"))["step"] == step + 5
+
+
+def test_every_run_ends_with_its_sample_picture_and_a_resume_counts_its_own_steps(tmp_path, capsys):
+    out = tmp_path / "short"
+    assert main(["train", "--model", "mlp", "--max-steps", "3", "--batch-size", "8", "--out", str(out)]) == 0
+    assert (out / "samples.png").is_file() and not (out / "samples").exists()      # shorter than one epoch
+    assert "3 steps in" in capsys.readouterr().out
+    assert main(["train", "--resume", "--max-steps", "5", "--out", str(out)]) == 0
+    assert "2 steps in" in (said := capsys.readouterr().out) and "(steps 4 to 5)" in said

@@ -425,15 +425,19 @@ def test_weight_average_by_hand():
     numpy.testing.assert_allclose(avg.weight.data, 0.9 * start + 0.1 * src.weight.data, rtol=1e-6)
     with pytest.raises(ValueError, match="0 < decay < 1"):
         WeightAverage(avg, 1.0)
+    average = WeightAverage(avg, 0.999)
+    assert average.decay_at(1) == pytest.approx(2 / 11) and average.decay_at(80) == pytest.approx(0.9)
+    assert average.decay_at(10**6) == 0.999                        # the warm-up ends at β
 
 
 def test_the_averaged_generator_follows_g_after_every_generator_step():
     data = numpy.random.default_rng(0).standard_normal((256, 2)).astype(numpy.float32)
     trainer = Trainer(TrainConfig(model="toy", dataset="ring", ema=0.9), real_data=data)
     expected = {k: v.astype(numpy.float64) for k, v in trainer.G.state_dict().items()}
-    for _ in range(3):
+    for t in range(1, 4):
         trainer.train_step(data[:64], trainer.next_noise(64))
-        expected = {k: 0.9 * expected[k] + 0.1 * v for k, v in trainer.G.state_dict().items()}
+        beta = min(0.9, (1 + t) / (10 + t))                       # the warm-up: 0.18, 0.25, 0.31
+        expected = {k: beta * expected[k] + (1 - beta) * v for k, v in trainer.G.state_dict().items()}
     for k, v in trainer.G_ema.state_dict().items():
         numpy.testing.assert_allclose(v, expected[k], rtol=1e-5, atol=1e-7)
     assert trainer.sampling_generator is trainer.G_ema and not trainer.G_ema.training

@@ -102,10 +102,22 @@ def _download(url: str, destination: str, size: int, sha256: str, progress: bool
     """Fetch url into destination atomically, verifying it before the final rename."""
 
     with atomic_path(destination) as tmp:
-        with urllib.request.urlopen(url, timeout=30) as response, open(tmp, "wb") as out:
+        # A network failure is a DatasetError, said as one: the atomic write would report any OSError
+        # (URLError is one) as "could not write", which a DNS failure is not.
+        try:
+            response = urllib.request.urlopen(url, timeout=30)
+        except (urllib.error.URLError, OSError) as exc:
+            raise DatasetError(f"could not download it: {getattr(exc, 'reason', None) or exc}") from exc
+        with response, open(tmp, "wb") as out:
             bar = tqdm(total=size, unit="B", unit_scale=True, desc=os.path.basename(destination),
                        disable=not progress, leave=False)
-            for block in iter(lambda: response.read(1 << 16), b""):
+            while True:
+                try:
+                    block = response.read(1 << 16)
+                except OSError as exc:
+                    raise DatasetError(f"the download broke off: {exc}") from exc
+                if not block:
+                    break
                 out.write(block)
                 bar.update(len(block))
             bar.close()
@@ -152,8 +164,9 @@ def locate(name: str, path: str | None = None, download: bool = True, progress: 
     raise DatasetError(f"minigan.data: the {name} files were not found and could not be downloaded.\n"
                        f"Needed, in one folder named '{name}':\n{listing}\n"
                        f"Looked in:\n{tried}\n"
-                       f"Put the files in {os.path.join(cache_dir(), name)} (or in <folder>/{name} and set "
-                       f"MINIGAN_DATA=<folder>, or pass the path explicitly).{why}")
+                       f"Put the files in {os.path.join(cache_dir(), name)}, or in <folder>/{name} and either set "
+                       f"MINIGAN_DATA=<folder> or give it to the command (minigan train --data <folder>; in "
+                       f"Python, path=<folder>).{why}")
 
 
 def read_idx(file_path: str) -> numpy.ndarray:

@@ -5,7 +5,8 @@
     minigan exercise check NAME [--dir exercises]  grades it: forward against the engine's, a float64
                                                    gradient check of every gradient, a training run
                                                    where one makes sense; a hint for common mistakes
-    minigan exercise solution NAME                 where the engine's implementation and derivation are
+    minigan exercise hint NAME [--dir exercises]   the next hint, in levels from a nudge to the key step
+    minigan exercise solution NAME                 the engine's own code for it, and its derivation
 
 Each exercise is one file in this package: a skeleton (the class or function with its docstring,
 the bodies replaced by a ``raise NotImplementedError`` that says what to compute) and a checker.
@@ -16,11 +17,14 @@ own with a time limit (``isolated.py``), so that file can neither end nor stall 
 """
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 
 from minigan.io import atomic_path
 
@@ -90,10 +94,66 @@ def check(name: str, folder: str = "exercises", timeout: float = TIMEOUT):
             return [Result(**row) for row in json.load(f)]
 
 
-def solution(name: str) -> str:
+HINTS_FILE = ".minigan-hints.json"      # in the exercises folder: how many hints of each exercise were shown
+
+
+def _hints_taken(folder: str) -> dict:
+    try:
+        with open(os.path.join(folder, HINTS_FILE), encoding="utf-8") as f:
+            taken = json.load(f)
+        return taken if isinstance(taken, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def next_hint_level(name: str, folder: str = "exercises") -> int:
+    """The level (1-based) the next ``hint`` call shows; past the last, the last again."""
+    return min(int(_hints_taken(folder).get(name, 0)) + 1, len(get(name).hints))
+
+
+def hint(name: str, folder: str = "exercises") -> str:
+    """The next hint of exercise ``name``, one level further each call (remembered in folder/.minigan-hints.json)."""
     exercise = get(name)
-    return (f"{exercise.title}\n  the engine's implementation: {exercise.solution}\n"
-            f"  the derivation:              {exercise.derivation}")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise ExerciseError(f"minigan exercise hint: --dir {folder!r} is a file; give the folder of your exercise files")
+    taken = _hints_taken(folder)
+    level = min(int(taken.get(name, 0)) + 1, len(exercise.hints))
+    text = f"hint {level} of {len(exercise.hints)} for {name}: {exercise.hints[level - 1]}"
+    if level == len(exercise.hints):
+        text += (f"\n\nThat was the last hint. The derivation: {derivation_link(exercise)}; the engine's own code: "
+                 f"minigan exercise solution {name}")
+    os.makedirs(folder, exist_ok=True)
+    with atomic_path(os.path.join(folder, HINTS_FILE)) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        json.dump({**taken, name: level}, f)
+    return text
 
 
-__all__ = ["EXERCISES", "get", "list_text", "start", "check", "solution", "format_table", "ExerciseError"]
+def derivation_link(exercise) -> str:
+    """The derivation's page on the docs site (site/PAGE.html after `mkdocs build`), and its source in
+    this checkout when there is one (an editable install; `pip install .` installs no docs/)."""
+    page, _, anchor = exercise.derivation.partition("#")
+    site = page[:-len(".md")] + ".html" + (f"#{anchor}" if anchor else "")
+    source = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", page)
+    where = f"({source})" if os.path.isfile(source) else f"(docs/{page} in the minigan repository)"
+    return f"site/{site} once the docs site is built (README, \"The docs site\") {where}"
+
+
+def solution(name: str) -> str:
+    """The engine's own code for exercise ``name``, read from the installed package, and its derivation."""
+    exercise = get(name)
+    parts = [f"{exercise.title}", f"the derivation: {derivation_link(exercise)}", ""]
+    for reference in exercise.code:
+        module_name, _, qualified = reference.partition(":")
+        target = importlib.import_module(module_name)
+        for attribute in qualified.split("."):
+            target = getattr(target, attribute)
+        lines, first = inspect.getsourcelines(target)
+        path = inspect.getsourcefile(target)
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(importlib.import_module("minigan").__file__)))
+        shown = os.path.relpath(path, package_root) if path.startswith(package_root) else path
+        parts += [f"# {qualified}: {shown}, lines {first}-{first + len(lines) - 1}", textwrap.dedent("".join(lines)).rstrip(), ""]
+    return "\n".join(parts).rstrip()
+
+
+__all__ = ["EXERCISES", "get", "list_text", "start", "check", "hint", "next_hint_level", "solution", "format_table",
+           "ExerciseError"]

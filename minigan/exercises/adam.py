@@ -25,9 +25,17 @@ from minigan.optim import Adam as EngineAdam
 
 class Adam(EngineAdam):
     def _update(self, i, p, g):
-        raise NotImplementedError("Adam._update: update m and v in place, bias-correct them with t = "
-                                  "self.step_count, and subtract lr * m_hat / (sqrt(v_hat) + eps) from p.data")
+        raise NotImplementedError("Adam._update: the docstring's four lines, for parameter i, in place "
+                                  "(stuck? minigan exercise hint adam)")
 '''
+
+HINTS = (
+    "Change the arrays in place (m *= ..., m += ..., p.data -= ...), never by rebinding a name (m = ...): the "
+    "optimizer must find the new moments in self.slots at the next step, and the layer its new weights.",
+    "t = self.step_count is already 1 at the first step. The corrections divide by (1 − β^t), which is small "
+    "early on: at t = 1, m̂ is exactly g.",
+    "ε goes outside the square root: √v̂ + ε. And v averages g², elementwise (g * g), not g.",
+)
 
 
 def _run(cls, steps, betas=(0.9, 0.999)):
@@ -85,4 +93,4 @@ def check(module):
 
 
 EXERCISE = Exercise("adam", "Adam: moments, bias correction, the update", SKELETON, check,
-                    "minigan/optim.py (Adam._update)", "docs/backward/adam.md")
+                    ("minigan.optim:Adam._update",), "backward/adam.md", HINTS)

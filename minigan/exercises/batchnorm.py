@@ -12,9 +12,8 @@ Fill in _forward and _backward, then run:  minigan exercise check batchnorm
 
 Per feature, over the m = N values in the batch:
     μ = mean(x),  σ² = mean((x − μ)²)   (biased),   x̂ = (x − μ)/√(σ² + ε),   y = γ·x̂ + β
-with γ = self.gamma.data, β = self.beta.data, ε = self.eps. The backward must add
-    dβ = Σ dy,   dγ = Σ dy·x̂
-into self.beta.grad and self.gamma.grad, and return dx. Careful: x̂ depends on every x in the
+with γ = self.gamma.data, β = self.beta.data, ε = self.eps. The backward adds dL/dβ and dL/dγ
+into self.beta.grad and self.gamma.grad, and returns dL/dx. Careful: x̂ depends on every x in the
 batch, through μ and σ². Derivation, step by step: docs/batchnorm.md
 Eval mode (running statistics) and the running-statistics update are done for you.
 """
@@ -26,8 +25,8 @@ class BatchNorm1d(EngineBatchNorm1d):
         if not self.training:
             return super()._forward(x)                  # eval mode: done for you
         m = x.shape[0]
-        raise NotImplementedError("BatchNorm1d._forward: compute mu, var (biased), x_hat, y = gamma*x_hat + beta; "
-                                  "call self._update_running(mu, var, m); return (y, cache)")
+        raise NotImplementedError("BatchNorm1d._forward: compute the batch's statistics, x_hat and y; call "
+                                  "self._update_running(mu, var, m); return (y, cache)")
 
     def _update_running(self, mu, var, m):             # done for you (PyTorch's convention)
         self.running_mean *= 1 - self.momentum
@@ -38,9 +37,18 @@ class BatchNorm1d(EngineBatchNorm1d):
     def _backward(self, dy, cache):
         if not self.training:
             return super()._backward(dy, cache)         # eval mode: done for you
-        raise NotImplementedError("BatchNorm1d._backward: add sum(dy) into beta.grad and sum(dy*x_hat) into "
-                                  "gamma.grad; return dx = gamma/(m*sqrt(var+eps)) * (m*dy - sum(dy) - x_hat*sum(dy*x_hat))")
+        raise NotImplementedError("BatchNorm1d._backward: add dL/dbeta and dL/dgamma into the parameters' .grad; "
+                                  "return dL/dx (stuck? minigan exercise hint batchnorm)")
 '''
+
+HINTS = (
+    "β and γ act per feature on every example, so their gradients sum over the batch. For dx draw the graph "
+    "x → μ → σ² → x̂ → y: each x reaches x̂ directly, and through μ and σ², which every x of the batch shares.",
+    "Go back one node at a time, per feature: dx̂ = dy·γ; dσ² = Σ_n dx̂·(x − μ)·(−½)(σ² + ε)^(−3/2); "
+    "dμ = Σ_n dx̂·(−1/√(σ² + ε)) + dσ²·(−2/m)·Σ_n (x − μ).",
+    "Then dx = dx̂/√(σ² + ε) + dσ²·2(x − μ)/m + dμ/m. Use Σ_n (x − μ) = 0 and write everything in terms of x̂: "
+    "it collapses to one line with two batch sums (docs/batchnorm.md does it step by step).",
+)
 
 
 def _pair(cls, features, seed):
@@ -94,4 +102,5 @@ def check(module):
 
 
 EXERCISE = Exercise("batchnorm", "BatchNorm in training mode: normalize by the batch, and the backward through μ and σ²",
-                    SKELETON, check, "minigan/nn/batchnorm.py (_BatchNorm._forward, _backward)", "docs/batchnorm.md")
+                    SKELETON, check, ("minigan.nn.batchnorm:_BatchNorm._forward", "minigan.nn.batchnorm:_BatchNorm._backward"),
+                    "batchnorm.md", HINTS)

@@ -14,7 +14,7 @@ Fill in bce_with_logits, then run:  minigan exercise check bce_with_logits
 ℓ are logits (any real numbers), t targets in [0, 1] (a number, or an array shaped like ℓ).
 With σ(ℓ) = 1/(1 + e^(−ℓ)):   −t·log σ(ℓ) − (1 − t)·log(1 − σ(ℓ)) = softplus(ℓ) − t·ℓ,
 where softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^(−|z|)) never overflows.
-The mean is over every element (N = ℓ.size), so  dL/dℓ = (σ(ℓ) − t) / N.
+The mean is over every element (N = ℓ.size). Work out dL/dℓ yourself.
 Return (L as a Python float, dL/dℓ shaped like ℓ). It must stay finite for logits of ±1e4.
 Derivation: docs/backward/losses.md#bce-with-logits
 """
@@ -23,8 +23,15 @@ import numpy as np
 
 def bce_with_logits(logits, targets):
     """Return (mean loss as a float, dL/dlogits)."""
-    raise NotImplementedError("bce_with_logits: value = mean(softplus(l) - t*l); grad = (sigmoid(l) - t) / l.size")
+    raise NotImplementedError("bce_with_logits: return (L, dL/dlogits) (stuck? minigan exercise hint bce_with_logits)")
 '''
+
+HINTS = (
+    "Differentiate one element first: ℓ_k appears in exactly one term of the mean, (softplus(ℓ_k) − t_k·ℓ_k) / N.",
+    "softplus(z) = log(1 + e^z). Differentiate it and write e^z / (1 + e^z) as a function named in the docstring.",
+    "d softplus(z)/dz = σ(z) and d(t·ℓ)/dℓ = t; keep the 1/N of the mean. For the value use the stable "
+    "softplus, and compute σ without overflow too (from e^(−|ℓ|), which never exceeds 1).",
+)
 
 
 def check(module):
@@ -66,5 +73,4 @@ def check(module):
 
 
 EXERCISE = Exercise("bce_with_logits", "BCE with logits: mean[softplus(ℓ) − tℓ], stable, and its gradient",
-                    SKELETON, check, "minigan/losses.py (bce_with_logits, softplus)",
-                    "docs/backward/losses.md#bce-with-logits")
+                    SKELETON, check, ("minigan.losses:softplus", "minigan.losses:bce_with_logits"), "backward/losses.md#bce-with-logits", HINTS)

@@ -27,9 +27,17 @@ import numpy as np
 
 def col2im(cols, canvas_shape, kernel_hw, stride_hw, out_hw):
     """cols (N·Ho·Wo, kh·kw·C) -> canvas (N, Hc, Wc, C), summing overlapping windows."""
-    raise NotImplementedError("col2im: reshape cols to (N, Ho, Wo, kh, kw, C) and ADD each window onto a zero "
-                              "canvas of canvas_shape")
+    raise NotImplementedError("col2im: return the canvas (N, Hc, Wc, C) (stuck? minigan exercise hint col2im)")
 '''
+
+HINTS = (
+    "Start from a canvas of zeros shaped canvas_shape, and give cols the axes it has in meaning: reshape it to "
+    "(N, Ho, Wo, kh, kw, C).",
+    "Each window (i, j) covers canvas rows i·sh … i·sh + kh − 1 and columns j·sw … j·sw + kw − 1. Adding, not "
+    "assigning, is what makes overlapping windows sum.",
+    "Loop over the kh·kw kernel offsets (u, v), not over the windows: canvas[:, u : u + sh·Ho : sh, "
+    "v : v + sw·Wo : sw, :] += cols6[:, :, :, u, v, :] adds every window's (u, v) entry at once.",
+)
 
 GEOMETRIES = [((2, 7, 7, 3), (3, 3), (2, 2), (3, 3)), ((1, 6, 5, 2), (3, 2), (1, 1), (4, 4)),
               ((2, 9, 9, 1), (5, 5), (2, 2), (3, 3))]
@@ -91,4 +99,4 @@ def check(module):
 
 
 EXERCISE = Exercise("col2im", "col2im: the adjoint of im2col (Conv2d's input gradient, ConvTranspose2d's forward)",
-                    SKELETON, check, "minigan/nn/im2col.py (col2im)", "docs/convolution.md")
+                    SKELETON, check, ("minigan.nn.im2col:col2im",), "convolution.md", HINTS)

@@ -13,8 +13,8 @@ Fill in _forward and _backward, then run:  minigan exercise check conv2d
 
     cols = im2col(x_pad)          (N·Ho·Wo, kh·kw·C)   every kh×kw window as a row
     y    = cols @ W_mat + b       W_mat = self._weight_matrix(), (kh·kw·C, F)
-    dW_mat = colsᵀ @ dy_mat       reshaped back to the weight's (F, C, kh, kw)
-    dx     = col2im(dy_mat @ W_matᵀ), with the padding cropped off
+The forward is one matrix product, so the backward is the backward of a Dense layer (exercise 1)
+followed by the adjoint of im2col (exercise 8). Work out dW_mat, db and dx from that.
 The helpers work channels-last: x (N, C, H, W) -> x.transpose(0, 2, 3, 1) is (N, H, W, C);
 place_on_canvas pads it, im2col/col2im take and give (N, Hc, Wc, C) canvases; W_mat rows are in
 (kh, kw, C) order, so dW_mat.reshape(kh, kw, C, F).transpose(3, 2, 0, 1) is (F, C, kh, kw).
@@ -34,8 +34,8 @@ class Conv2d(EngineConv2d):
                                   "multiply by self._weight_matrix(), add the bias, reshape to (N, F, Ho, Wo)")
 
     def _backward(self, dy, cache):
-        raise NotImplementedError("Conv2d._backward: add colsᵀ·dy_mat (as (F, C, kh, kw)) into weight.grad and "
-                                  "the sum of dy_mat into bias.grad; return col2im(dy_mat·W_matᵀ), cropped")
+        raise NotImplementedError("Conv2d._backward: add dL/dW (as (F, C, kh, kw)) and dL/db into the parameters' "
+                                  ".grad; return dL/dx, (N, C, H, W) (stuck? minigan exercise hint conv2d)")
 '''
 
 TRANSPOSE_SKELETON = '''"""Exercise 9: ConvTranspose2d, the adjoint of Conv2d: a matrix product, then col2im.
@@ -44,9 +44,7 @@ Fill in _forward and _backward, then run:  minigan exercise check conv_transpose
 
     cols = x_mat @ W_mat          x_mat (N·H·W, C), W_mat = self._weight_matrix() (C, kh·kw·F)
     y    = crop(col2im(cols)) + b every input pixel scatters a kh×kw×F patch; no zeros inserted
-    backward, the adjoint of each step taken in reverse order: the crop's adjoint is zero padding
-    (place_on_canvas), col2im's is im2col:  dcols = im2col(pad(dy)),
-    dW_mat = x_matᵀ @ dcols,  dx_mat = dcols @ W_matᵀ
+    backward: the adjoint of each step, taken in reverse order (work out each step's adjoint)
 self.geometry(h, w) gives ((top, left) crop offsets, (Ho, Wo), canvas size (Hc, Wc)).
 Channels-last helpers as in the conv2d exercise. Derivation: docs/convolution.md
 """
@@ -64,9 +62,27 @@ class ConvTranspose2d(EngineConvTranspose2d):
                                   "crop [top:top+Ho, left:left+Wo], add the bias, return NCHW")
 
     def _backward(self, dy, cache):
-        raise NotImplementedError("ConvTranspose2d._backward: dcols = im2col(place_on_canvas(dy)); weight.grad += "
-                                  "x_matᵀ·dcols as (C, F, kh, kw); bias.grad += sum of dy; return dcols·W_matᵀ as NCHW")
+        raise NotImplementedError("ConvTranspose2d._backward: add dL/dW (as (C, F, kh, kw)) and dL/db into the "
+                                  "parameters' .grad; return dL/dx as NCHW (stuck? minigan exercise hint conv_transpose2d)")
 '''
+
+CONV_HINTS = (
+    "Name the steps of the forward: pad, im2col, one product cols @ W_mat, + b. The backward runs their "
+    "adjoints in the other order: the product's (a Dense layer's backward), then im2col's, then the padding's.",
+    "For y_mat = cols @ W_mat + b the Dense layer's rules give dW_mat, db and dcols from dy_mat, the output "
+    "gradient as (N·Ho·Wo, F) in the same channels-last row order as cols.",
+    "dW_mat = colsᵀ·dy_mat, db = Σ_rows dy_mat, dcols = dy_mat·W_matᵀ. im2col's adjoint is col2im (your "
+    "exercise 8) onto the padded canvas, and the padding's adjoint is cropping it off. Reshape dW_mat back "
+    "with the (kh, kw, C) row order.",
+)
+TRANSPOSE_HINTS = (
+    "The forward's steps: a product x_mat @ W_mat, col2im, a crop, + b. The backward runs their adjoints in "
+    "reverse: the crop's, then col2im's, then the product's.",
+    "A crop's adjoint puts the gradient back where it was cut from, zeros around it (place_on_canvas); "
+    "col2im's adjoint is im2col (it copies where col2im added).",
+    "dcols = im2col(place_on_canvas(dy)); then the Dense rules: dW_mat = x_matᵀ·dcols, dx_mat = dcols·W_matᵀ, "
+    "and db sums dy over N, H and W.",
+)
 
 CONV_CASES = [(dict(in_channels=3, out_channels=4, kernel_size=3, padding=1), (2, 3, 5, 5)),
               (dict(in_channels=2, out_channels=3, kernel_size=5, stride=2, padding="same"), (2, 2, 7, 9)),
@@ -155,7 +171,9 @@ def check_transpose(module):
 
 
 CONV2D = Exercise("conv2d", "Conv2d as one matrix product: im2col, then cols @ W_mat", CONV_SKELETON, check_conv,
-                  "minigan/nn/conv.py (Conv2d._forward, _backward)", "docs/convolution.md#conv2d-backward")
+                  ("minigan.nn.conv:Conv2d._forward", "minigan.nn.conv:Conv2d._backward"),
+                  "convolution.md#conv2d-backward", CONV_HINTS)
 CONV_TRANSPOSE2D = Exercise("conv_transpose2d", "ConvTranspose2d as the adjoint of Conv2d: a product, then col2im",
-                            TRANSPOSE_SKELETON, check_transpose, "minigan/nn/conv_transpose.py",
-                            "docs/convolution.md#convtranspose2d-is-the-adjoint-of-conv2d")
+                            TRANSPOSE_SKELETON, check_transpose, ("minigan.nn.conv_transpose:ConvTranspose2d._forward",
+                             "minigan.nn.conv_transpose:ConvTranspose2d._backward"),
+                            "convolution.md#convtranspose2d-is-the-adjoint-of-conv2d", TRANSPOSE_HINTS)

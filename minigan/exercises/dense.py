@@ -30,14 +30,23 @@ class Dense(EngineDense):
 
     def _forward(self, x):
         """Return (y, cache): y = x W + b, and whatever _backward will need."""
-        raise NotImplementedError("Dense._forward: compute y = x @ W + b, shape (N, out_features), "
-                                  "and return (y, cache)")
+        raise NotImplementedError("Dense._forward: compute y, shape (N, out_features), and return (y, cache)")
 
     def _backward(self, dy, cache):
         """Add dL/dW and dL/db into the parameters' .grad; return dL/dx."""
-        raise NotImplementedError("Dense._backward: add x.T @ dy into self.weight.grad and the batch sum of "
-                                  "dy into self.bias.grad; return dy @ W.T")
+        raise NotImplementedError("Dense._backward: add dL/dW into self.weight.grad and dL/db into "
+                                  "self.bias.grad; return dL/dx (stuck? minigan exercise hint dense)")
 '''
+
+HINTS = (
+    "Write y = xW + b one number at a time: y_nj = Σ_i x_ni W_ij + b_j. For each of W_ij, b_j and x_ni, "
+    "ask which of the y's it reaches.",
+    "Chain rule: dL/dW_ij = Σ_n dL/dy_nj · ∂y_nj/∂W_ij. One W_ij reaches the y_nj of every example n, so its "
+    "gradient is a sum over the batch, and so is b_j's; one x_ni reaches every output j of its own row.",
+    "∂y_nj/∂W_ij = x_ni, ∂y_nj/∂b_j = 1, ∂y_nj/∂x_ni = W_ij. Each gradient is then a sum of products: find the "
+    "matrix product with the right shape (dW has W's shape (in, out), dx has x's (N, in)), and add (+=) the "
+    "parameter gradients into .grad.",
+)
 
 
 def _pair(learner_cls, n_in, n_out, seed):
@@ -90,7 +99,8 @@ def check(module):
         _grads(learner, x, dy)
         learner.forward(x)
         learner.backward(dy)
-        twice = close(learner.weight.grad, 2 * dw_e)
+        # Against the learner's own dW: a wrong dW that accumulates passes here (its row above fails).
+        twice = close(learner.weight.grad, 2 * dw_l)
         rows.append(Result("gradients accumulate", twice, "", "use += into .grad: two backward passes must add up"))
         return rows
     results += attempt("gradients", hints)
@@ -127,4 +137,4 @@ def check(module):
 
 
 EXERCISE = Exercise("dense", "Dense layer: y = xW + b, forward and backward", SKELETON, check,
-                    "minigan/nn/dense.py (Dense._forward, Dense._backward)", "docs/backward/dense.md")
+                    ("minigan.nn.dense:Dense._forward", "minigan.nn.dense:Dense._backward"), "backward/dense.md", HINTS)

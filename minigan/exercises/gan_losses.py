@@ -22,12 +22,19 @@ import numpy as np
 
 
 def generator_loss_minimax(fake_logits):
-    raise NotImplementedError("generator_loss_minimax: value = -mean(softplus(l)); dL/dl = -sigmoid(l) / N")
+    raise NotImplementedError("generator_loss_minimax: return (L, dL/dl) (stuck? minigan exercise hint gan_losses)")
 
 
 def generator_loss_nonsaturating(fake_logits):
-    raise NotImplementedError("generator_loss_nonsaturating: value = mean(softplus(-l)); dL/dl = (sigmoid(l) - 1) / N")
+    raise NotImplementedError("generator_loss_nonsaturating: return (L, dL/dl)")
 '''
+
+HINTS = (
+    "Both losses are means of a softplus, of ℓ or of −ℓ. Do one element: ℓ_k appears in one term, divided by N.",
+    "d softplus(z)/dz = σ(z). For softplus(−ℓ), the chain rule brings a factor −1; and σ(−ℓ) = 1 − σ(ℓ).",
+    "The minimax gradient is −σ(ℓ)/N, the non-saturating one −σ(−ℓ)/N. Now put ℓ = −10 (D sure the sample is "
+    "fake) into both: which one still moves the generator? That is section 3 of Goodfellow et al.",
+)
 
 
 def check(module):
@@ -61,5 +68,5 @@ def check(module):
 
 
 EXERCISE = Exercise("gan_losses", "The generator losses: minimax log(1 − D(G(z))) and non-saturating −log D(G(z))",
-                    SKELETON, check, "minigan/losses.py (generator_loss_minimax, generator_loss_nonsaturating)",
-                    "docs/backward/losses.md")
+                    SKELETON, check, ("minigan.losses:generator_loss_minimax", "minigan.losses:generator_loss_nonsaturating"),
+                    "backward/losses.md", HINTS)

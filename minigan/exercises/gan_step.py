@@ -29,7 +29,7 @@ import numpy as np
 
 def gan_step(G, D, opt_g, opt_d, real, noise, loss):
     raise NotImplementedError("gan_step: D step on [real; fake], then G step through a frozen D; "
-                              "return (d_loss, g_loss)")
+                              "return (d_loss, g_loss) (stuck? minigan exercise hint gan_step)")
 '''
 
 PENALTY_SKELETON = '''"""Exercise 11: the WGAN-GP gradient penalty, through the double backward.
@@ -39,7 +39,7 @@ Fill in gradient_penalty, then run:  minigan exercise check gradient_penalty
 P = weight · mean_n (‖g_n‖ − 1)²,  g_n = ∂D(x̂_n)/∂x̂_n, the norm over each sample's non-batch axes.
 1. out = D.forward(x_hat); g = D.backward(ones like out, keep_for_double_backward=True), inside
    `with D.frozen():` (the parameter gradient of ΣD is no part of P)
-2. norms (N,), P, and dP/dg = 2·weight·(‖g_n‖ − 1)·g_n / (N·‖g_n‖)
+2. norms (N,), P, and dP/dg (work it out: P depends on g through the norms)
 3. D.double_backward(dP/dg) adds ∂P/∂θ into D's .grad
 Return P as a float, on the raw critic output (no sigmoid). Derivation: docs/backward/double-backward.md
 """
@@ -47,9 +47,27 @@ import numpy as np
 
 
 def gradient_penalty(D, x_hat, weight=10.0):
-    raise NotImplementedError("gradient_penalty: forward, backward with keep_for_double_backward=True in "
-                              "D.frozen(), per-sample norms, then D.double_backward(dP/dg); return P")
+    raise NotImplementedError("gradient_penalty: return P, with ∂P/∂θ added into D's .grad "
+                              "(stuck? minigan exercise hint gradient_penalty)")
 '''
+
+STEP_HINTS = (
+    "D learns first, on real and fake together; then G learns from D's opinion of the same fakes. Each network "
+    "zeroes its own gradients before its backward, because gradients accumulate.",
+    "loss.discriminator gives the gradients toward the real and the fake logits; D.backward wants them as one "
+    "array, in the order of the forward's batch ([real; fake]).",
+    "In the G step D must pass the gradient through without learning: compute the fake logits again "
+    "(D.forward(fake)), and call D.backward inside `with D.frozen():`; its result is dL_G/dfake, which "
+    "G.backward takes (G still holds its cache from step 1).",
+)
+PENALTY_HINTS = (
+    "P depends on D's parameters only through g, the input gradient, so the path is: g (a backward kept for "
+    "the double backward), then dP/dg, then the double backward, which turns dP/dg into ∂P/∂θ.",
+    "Per sample, P_n = weight·(‖g_n‖ − 1)²/N and d‖g‖/dg = g/‖g‖. The norm runs over every axis but the batch "
+    "(reshape g to (N, −1)).",
+    "dP/dg_n = 2·weight·(‖g_n‖ − 1)·g_n/(N·‖g_n‖), shaped like g; pass it to D.double_backward. The first "
+    "backward runs inside D.frozen(), since only the double backward's parameter gradient is part of P.",
+)
 
 
 def _toy_pair():
@@ -139,8 +157,6 @@ def check_penalty(module):
 
 
 GAN_STEP = Exercise("gan_step", "The whole GAN step: D on real and fake, then G through a frozen D", STEP_SKELETON,
-                    check_step, "minigan/toy_gan.py (gan_step); minigan/training/trainer.py (Trainer.train_step)",
-                    "docs/training.md, docs/module-api.md#the-generator-step")
+                    check_step, ("minigan.toy_gan:gan_step",), "module-api.md#the-generator-step", STEP_HINTS)
 GRADIENT_PENALTY = Exercise("gradient_penalty", "WGAN-GP's gradient penalty through the double backward",
-                            PENALTY_SKELETON, check_penalty, "minigan/gan/penalties.py (gradient_penalty)",
-                            "docs/backward/double-backward.md")
+                            PENALTY_SKELETON, check_penalty, ("minigan.gan.penalties:gradient_penalty",), "backward/double-backward.md", PENALTY_HINTS)

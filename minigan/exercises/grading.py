@@ -24,10 +24,11 @@ class ExerciseError(ValueError):
 class Exercise:
     name: str
     title: str
-    skeleton: str            # the file `start` writes
+    skeleton: str            # the file `start` writes: what to compute, never the result
     check: Callable          # learner module -> list[Result]
-    solution: str            # where the engine's code is
-    derivation: str          # where its derivation is
+    code: tuple              # the engine's own code for it: "module:qualified.name", shown by `solution`
+    derivation: str          # its derivation: a page of docs/, "backward/dense.md" (with an #anchor or not)
+    hints: tuple = ()        # in levels, from a nudge to the derivation's key step (`minigan exercise hint`)
 
 
 @dataclass

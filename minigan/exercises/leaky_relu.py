@@ -11,8 +11,8 @@ SKELETON = '''"""Exercise 2: LeakyReLU, y = x for x > 0 and a·x otherwise (a = 
 
 Fill in _forward and _backward, then run:  minigan exercise check leaky_relu
 
-Shapes: any; y and dx have the shape of x. dy/dx is 1 where x > 0 and a elsewhere (take a at the
-kink x = 0). Derivation: docs/backward/activations.md#leakyrelu
+Shapes: any; y and dx have the shape of x. At the kink x = 0, take the side x < 0.
+Derivation: docs/backward/activations.md#leakyrelu
 """
 from minigan.nn import LeakyReLU as EngineLeakyReLU
 
@@ -20,12 +20,21 @@ from minigan.nn import LeakyReLU as EngineLeakyReLU
 class LeakyReLU(EngineLeakyReLU):
     def _forward(self, x):
         """Return (y, cache)."""
-        raise NotImplementedError("LeakyReLU._forward: y = x where x > 0, a·x elsewhere; return (y, cache)")
+        raise NotImplementedError("LeakyReLU._forward: compute y and return (y, cache)")
 
     def _backward(self, dy, cache):
         """Return dL/dx (LeakyReLU has no parameters)."""
-        raise NotImplementedError("LeakyReLU._backward: dx = dy·1 where x > 0, dy·a elsewhere")
+        raise NotImplementedError("LeakyReLU._backward: return dL/dx (stuck? minigan exercise hint leaky_relu)")
 '''
+
+HINTS = (
+    "The layer works element by element: each y depends on its own x only, so dL/dx is dL/dy times the local "
+    "slope dy/dx, element by element (no sums).",
+    "What is the slope of y = x? Of y = a·x? Which one applies depends on the sign of x, so the forward must "
+    "keep what tells the backward that sign.",
+    "Keep a boolean mask of x > 0 in the cache; the slope is 1 on it and a elsewhere (x = 0 included). "
+    "numpy.where(mask, ..., ...) then gives the backward in one line.",
+)
 
 
 def check(module):
@@ -60,4 +69,5 @@ def check(module):
 
 
 EXERCISE = Exercise("leaky_relu", "LeakyReLU: y = x or a·x, forward and backward", SKELETON, check,
-                    "minigan/nn/activations.py (LeakyReLU)", "docs/backward/activations.md#leakyrelu")
+                    ("minigan.nn.activations:LeakyReLU._forward", "minigan.nn.activations:LeakyReLU._backward"),
+                    "backward/activations.md#leakyrelu", HINTS)

@@ -10,6 +10,7 @@ Inputs to ReLU and LeakyReLU are drawn with |x| ≥ 0.1, far from the kink at 0 
 from __future__ import annotations
 
 import sys
+import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
@@ -399,35 +400,62 @@ def run_loss_case(name, fn, logits) -> CheckResult:
     return check_loss(fn, logits, name=name)
 
 
-def run_all() -> list[CheckResult]:
+def case_names() -> list[str]:
+    """The name of every case, in the table's order (what ``--filter`` matches)."""
+    return ([c.name for c in LAYER_CASES] + [name for name, _, _ in LOSS_CASES] + [c.name for c in PENALTY_CASES]
+            + [c.name for c in SECOND_ORDER_CASES])
+
+
+def run_all(name_filter: str = "") -> list[CheckResult]:
+    """Every case whose name contains ``name_filter`` (case-insensitive; "" runs them all)."""
+    wanted = lambda name: name_filter.lower() in name.lower()    # noqa: E731
     results = []
     for case in LAYER_CASES:
-        results += run_layer_case(case)
+        if wanted(case.name):
+            results += run_layer_case(case)
     for name, fn, logits in LOSS_CASES:
-        results.append(run_loss_case(name, fn, logits))
+        if wanted(name):
+            results.append(run_loss_case(name, fn, logits))
     for case in PENALTY_CASES:
-        results += run_penalty_case(case)
+        if wanted(case.name):
+            results += run_penalty_case(case)
     for case in SECOND_ORDER_CASES:
-        results += run_second_order_case(case)
+        if wanted(case.name):
+            results += run_second_order_case(case)
     return results
 
 
-def format_table(results: list[CheckResult]) -> str:
-    header = ("name", "mode", "wrt", "shape", "max rel error", "result")
+HEADER = ("name", "mode", "tensor", "shape", "max rel error", "PASS/FAIL")
+WIDTH = 100             # the table fits a 100-column terminal: a long name wraps inside its column
+
+
+def format_table(results: list[CheckResult], only_failed: bool = False) -> str:
+    """The table (``only_failed``: just the failing rows), then the count over every result."""
+    shown = [r for r in results if not (only_failed and r.passed)]
     rows = [(r.name, r.mode or "-", r.wrt, "×".join(map(str, r.shape)), f"{r.max_rel_error:.2e}",
-             "PASS" if r.passed else "FAIL") for r in results]
-    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
-    line = lambda row: "  ".join(str(c).ljust(w) for c, w in zip(row, widths))  # noqa: E731
-    out = [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
+             "PASS" if r.passed else "FAIL") for r in shown]
+    widths = [max(len(str(row[i])) for row in [HEADER] + rows) for i in range(len(HEADER))]
+    widths[0] = max(len(HEADER[0]), min(widths[0], WIDTH - sum(widths[1:]) - 2 * (len(HEADER) - 1)))
+
+    def lines(row):
+        name = textwrap.wrap(row[0], widths[0]) or [""]
+        first = "  ".join(str(c).ljust(w) for c, w in zip((name[0],) + tuple(row[1:]), widths)).rstrip()
+        return [first] + [part for part in name[1:]]
+
+    out = lines(HEADER) + ["  ".join("-" * w for w in widths)] + [text for row in rows for text in lines(row)]
     n_fail = sum(not r.passed for r in results)
     out.append(f"\n{len(results)} gradients checked in float64 (threshold {THRESHOLD:g}): "
-               f"{len(results) - n_fail} passed, {n_fail} failed")
+               f"{len(results) - n_fail} passed, {n_fail} failed" + (" (only the failed rows are shown)"
+                                                                      if only_failed else ""))
     return "\n".join(out)
 
 
-def main(stream=None) -> int:
-    """Print the table; return 0 when every row passes, 1 otherwise."""
+def main(stream=None, name_filter: str = "", only_failed: bool = False) -> int:
+    """Print the table; return 0 when every row passes, 1 otherwise (2: the filter matched no case)."""
     stream = stream or sys.stdout
-    results = run_all()
-    print(format_table(results), file=stream)
+    if name_filter and not any(name_filter.lower() in name.lower() for name in case_names()):
+        raise ValueError(f"minigan gradcheck: --filter {name_filter!r} matches no case; the cases' names start with "
+                         + ", ".join(sorted({name.split("(")[0].split()[0].rstrip(",:") for name in case_names()})))
+    results = run_all(name_filter)
+    print(format_table(results, only_failed), file=stream)
     return 0 if all(r.passed for r in results) else 1

@@ -204,8 +204,8 @@ OPTIONS = [
       metavar="ETA", belongs_to=("--unroll", lambda c: bool(c.unroll))),
     O("fresh_noise", bool, False, "draw new noise for the generator step, as Goodfellow et al.'s Algorithm 1 does "
       "(default: reuse the discriminator step's batch)"),
-    O("ema", float, 0.0, "keep an exponential moving average of G's weights (e.g. 0.999), used by sample, eval and "
-      "the pictures; 0: off", range=FRACTION, metavar="DECAY"),
+    O("ema", float, 0.0, "keep an exponential moving average of G's weights (e.g. 0.999; its decay warms up over the "
+      "first steps, minigan/gan/ema.py), used by sample, eval and the pictures; 0: off", range=FRACTION, metavar="DECAY"),
     # Choosing what to generate.
     O("conditional", bool, False, "conditional GAN (Mirza & Osindero 2014): G(z, y) and D(x, y) with the class y "
       "one-hot; sample with `minigan sample --label K` (docs/conditional-gans.md). --loss acgan is the "

@@ -3,6 +3,7 @@
 * ``samples/epoch_NNN.png``: a grid of G's samples from the fixed noise, every epoch (toy data:
   real and generated points scattered over the modes);
 * ``samples.gif``: those grids as an animation across the epochs;
+* ``samples.png``: the same grid at the end of the run, whatever its length;
 * ``losses.png``: D and G losses, and mean D(x) / D(G(z)), over the steps;
 * ``grad_norms.png``: every layer's gradient norm over the steps (log scale), where vanishing
   and exploding gradients show;
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import os
+import textwrap
 
 import matplotlib
 import numpy
@@ -46,11 +48,15 @@ def image_grid(images, columns: int = 8):
 
 def save_image_grid(images, path: str, title: str = "", columns: int = 8):
     grid = image_grid(images, columns)
-    fig, ax = plt.subplots(figsize=(grid.shape[1] / 40, grid.shape[0] / 40 + (0.3 if title else 0)))
+    width = grid.shape[1] / 40                                   # inches
+    # The title wrapped to the picture's width (a 9-point character is about 0.07 inch wide), and
+    # room made for every line of it, so that no title is clipped.
+    lines = [part for line in title.splitlines() for part in textwrap.wrap(line, max(20, int(width / 0.07)))]
+    fig, ax = plt.subplots(figsize=(width, grid.shape[0] / 40 + 0.18 * len(lines) + (0.12 if lines else 0)))
     ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=9)
+    if lines:
+        ax.set_title("\n".join(lines), fontsize=9)
     fig.tight_layout(pad=0.2)
     atomic_savefig(fig, path, dpi=100)
     plt.close(fig)
@@ -75,21 +81,27 @@ def save_toy_scatter(real, fake, modes, path: str, title: str = ""):
 def epoch_pictures(trainer, out: str):
     """The sample picture of the epoch just finished (G in eval mode, from the fixed noise), and the GIF."""
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)
+    draw_samples(trainer, os.path.join(out, "samples", f"epoch_{trainer.epoch:03d}.png"),
+                 f"epoch {trainer.epoch}, step {trainer.step}")
+    save_gif(sorted(glob.glob(os.path.join(out, "samples", "epoch_*.png"))), os.path.join(out, "samples.gif"))
+
+
+def draw_samples(trainer, path: str, when: str):
+    """G's samples from the fixed noise (G in eval mode; the averaged G when --ema is on), as a grid of
+    images, or as points over the real data and the modes for a toy set."""
     config = trainer.config
-    G = trainer.sampling_generator                     # the averaged G when --ema is on
+    G = trainer.sampling_generator
     was_training = G.training
     G.eval()
     codes = codes_to(trainer.fixed_codes, config.device)      # one row per class for a conditional run
     fake = to_numpy(G.predict(trainer.condition.generator_input(to_device(trainer.fixed_noise, config.device), codes)))
     G.train(was_training)
-    path = os.path.join(out, "samples", f"epoch_{trainer.epoch:03d}.png")
-    title = f"{config.model} on {config.dataset}, epoch {trainer.epoch}, step {trainer.step}"
+    title = f"{config.model} on {config.dataset}, {when}" + (", EMA weights" if trainer.G_ema is not None else "")
     if config.dataset in ("ring", "grid"):
         modes = toy.ring_modes() if config.dataset == "ring" else toy.grid_modes()
         save_toy_scatter(trainer.real[:2000], fake, modes, path, title)
     else:
         save_image_grid(fake, path, title + caption(trainer.condition), columns=trainer.picture_columns)
-    save_gif(sorted(glob.glob(os.path.join(out, "samples", "epoch_*.png"))), os.path.join(out, "samples.gif"))
 
 
 def save_gif(frames: list[str], path: str, seconds_per_frame: float = 0.6):
@@ -207,10 +219,13 @@ def caption(condition) -> str:
 
 
 def end_of_run_pictures(trainer, out: str) -> list[str]:
-    """The pictures only some variants draw when training ends: InfoGAN's latent traversals."""
+    """When training ends: samples.png (the samples at the last step, for every run, one shorter than
+    an epoch too), and InfoGAN's latent traversals."""
+    path = os.path.join(out, "samples.png")
+    draw_samples(trainer, path, f"end of the run, step {trainer.step}")
     if not trainer.condition.continuous:
-        return []
-    return save_traversals(trainer.sampling_generator, trainer.condition, trainer.noise_dim, out, trainer.config.device,
+        return [path]
+    return [path] + save_traversals(trainer.sampling_generator, trainer.condition, trainer.noise_dim, out, trainer.config.device,
                            trainer.config.seed)
 
 

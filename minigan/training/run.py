@@ -7,9 +7,13 @@ monitor. A folder that already holds a run is refused unless ``--resume`` or ``-
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
+import signal
+import sys
+import threading
 import time
 
 from tqdm import tqdm
@@ -73,11 +77,11 @@ def _train_in_held_folder(config, resume, progress, real_data, pictures, log, ov
     if progress:
         bar = tqdm(total=total_steps, initial=min(trainer.step, total_steps), unit="step",
                    desc=f"{config.model} on {config.dataset}", dynamic_ncols=True)
-    started = time.perf_counter()
-    with _Log(files["log"]) as log_file:
-        while trainer.epoch < config.epochs and trainer.step < total_steps:
+    started, first_step = time.perf_counter(), trainer.step
+    with _Log(files["log"]) as log_file, _stop_on_ctrl_c() as stop:
+        while trainer.epoch < config.epochs and trainer.step < total_steps and not stop.asked:
             for real, labels in trainer.epoch_batches():
-                if trainer.step >= total_steps:
+                if trainer.step >= total_steps or stop.asked:
                     break
                 row = trainer.train_step(to_device(real, config.device), trainer.next_noise(len(real)),
                                          None if labels is None else to_device(labels, config.device))
@@ -101,11 +105,48 @@ def _train_in_held_folder(config, resume, progress, real_data, pictures, log, ov
             trainer.save_checkpoint(files["checkpoint"])
     if bar is not None:
         bar.close()
+    if stop.asked:
+        raise TrainingStopped(f"minigan train: stopped by Ctrl-C after step {trainer.step}; checkpoint.npz holds that "
+                              f"step. Continue with: minigan train --resume --out {config.out}")
     if pictures:
         run_pictures(files["log"], config.out, config.dataset in TOY_DATASETS)
         end_of_run_pictures(trainer, config.out)
-    log(f"{trainer.step} steps in {time.perf_counter() - started:.1f} s; run folder: {config.out}")
+    done = trainer.step - first_step
+    log(f"{done} steps in {time.perf_counter() - started:.1f} s" + (f" (steps {first_step + 1} to {trainer.step})"
+                                                                    if first_step else "") + f"; run folder: {config.out}")
     return trainer
+
+
+class TrainingStopped(RuntimeError):
+    """Ctrl-C stopped the run after a whole step, and its checkpoint was saved; the message says how to go on."""
+
+
+class _Stop:
+    asked = False
+
+
+@contextlib.contextmanager
+def _stop_on_ctrl_c():
+    """A first Ctrl-C asks the loop to stop after the step it is in; the loop then saves a checkpoint at
+    that step (a step cut in half could not be resumed exactly). A second Ctrl-C stops at once: the
+    checkpoint on disk is then the last one written. (Signals reach only the main thread: elsewhere,
+    Ctrl-C is left as it is.)"""
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def ask(signum, frame):
+        stop.asked = True
+        signal.signal(signal.SIGINT, previous)          # the second Ctrl-C: KeyboardInterrupt, at once
+        print("\nminigan train: Ctrl-C: stopping after this step and saving it (Ctrl-C again to stop at once)",
+              file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, ask)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class _Log:

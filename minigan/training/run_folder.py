@@ -30,7 +30,7 @@ import filelock
 from minigan.io import atomic_path
 
 RUN_FILES = ("config.json", "log.jsonl", "checkpoint.npz", "metrics.jsonl", "losses.png", "grad_norms.png",
-             "penalty.png", "metrics.png", "samples.gif", "traversal_c1.png", "traversal_c2.png")
+             "penalty.png", "metrics.png", "samples.png", "samples.gif", "traversal_c1.png", "traversal_c2.png")
 EPOCH_PICTURES = os.path.join("samples", "epoch_*.png")
 
 
@@ -144,7 +144,7 @@ def prepare(out: str, resume: bool, overwrite: bool, log=print):
 
 def pictures_written(out: str) -> list[str]:
     """The pictures this run folder holds now, for the closing message."""
-    names = [n for n in ("samples.gif", "losses.png", "grad_norms.png", "penalty.png", "metrics.png",
+    names = [n for n in ("samples.png", "samples.gif", "losses.png", "grad_norms.png", "penalty.png", "metrics.png",
                          "traversal_c1.png", "traversal_c2.png")
              if os.path.isfile(os.path.join(out, n))]
     epochs = sorted(glob.glob(os.path.join(out, EPOCH_PICTURES)))

@@ -130,20 +130,23 @@ def sample(run: str, n: int, out: str, grid: str | None = None, seed: int = 0, d
         with open(tmp, "wb") as f:
             numpy.savez(f, **arrays)
     if grid:
+        # An averaged run's two generators must not share a title.
+        weights = (", raw weights" if raw_weights else ", EMA weights") if config.get("ema") else ""
         if toy:
             ring = config["dataset"] == "ring"
             modes = toy_data.ring_modes() if ring else toy_data.grid_modes()
             real = (toy_data.ring if ring else toy_data.grid)(2000, numpy.random.default_rng(seed + 1))
-            pictures.save_toy_scatter(real, generated[:2000], modes, grid, f"{min(n, 2000)} of {n} samples from {run}")
+            pictures.save_toy_scatter(real, generated[:2000], modes, grid,
+                                      f"{min(n, 2000)} of {n} samples from {run}{weights}")
         elif condition.classes and label is None:
             # One row per class (per categorical code), 10 samples each, from the grid's own noise.
             grid_rng = numpy.random.default_rng(seed + 1)
             codes = grid_codes(condition, 10, grid_rng)
             images = generate(G, len(codes[0]), models.noise_dim(config), grid_rng, device, batch_size, codes, condition)
-            pictures.save_image_grid(images, grid, f"samples from {run}" + pictures.caption(condition), columns=10)
+            pictures.save_image_grid(images, grid, f"samples from {run}{weights}" + pictures.caption(condition), columns=10)
         else:
             asked = f" (label {label})" if label is not None else ""
-            pictures.save_image_grid(generated[:64], grid, f"64 of {n} samples from {run}{asked}")
+            pictures.save_image_grid(generated[:64], grid, f"64 of {n} samples from {run}{asked}{weights}")
     return generated
 
 

@@ -184,8 +184,8 @@ class Trainer:
         self.G.backward(d_fake, input_grad=False)           # into G's .grad; the noise needs no gradient
         norms = checked_gradients(self.step + 1, self.g_groups, {"G": g_loss}, "G loss")
         self.opt_g.step(gradients_checked=True)
-        if self.averaging is not None:                      # θ_ema ← β·θ_ema + (1 − β)·θ_G
-            self.averaging.update(self.G)
+        if self.averaging is not None:                      # θ_ema ← β_t·θ_ema + (1 − β_t)·θ_G, warmed up
+            self.averaging.update(self.G, t=self.opt_g.step_count)
         aux_log = {f"g_{aux.name}": aux.values["fake"]} if aux is not None else {}
         return {"g_loss": g_loss, "grad_norms": norms, "aux": aux_log}
 
