@@ -18,12 +18,14 @@ and the flag ``--mismatch 0``: the cGAN without its mismatched pairs (minigan/co
 import json
 import os
 
-from minigan.cli import main
+from minigan.cli import demo_arguments, run_command
 from minigan.conditional import ClassConditional
 from minigan.training.sample import evaluate_run
 from minigan.conditional.infogan import InfoGAN
 
-OUT = "runs/demo_ablation"
+args = demo_arguments(__doc__, "runs/demo_ablation")
+OUT = args.out
+REPLACE = ["--overwrite"] if args.overwrite else []     # a run this demo wrote before
 MLP = ["--model", "mlp", "--epochs", "10"]
 DCGAN = ["--model", "dcgan", "--width", "0.25", "--epochs", "3"]
 PLAIN = ["--mismatch", "0"]   # Mirza & Osindero's cGAN: D never sees a real image with a wrong label
@@ -56,7 +58,7 @@ for name, flags, piece, settings in ROWS:
         setattr(piece, key, value)
     try:
         folder = os.path.join(OUT, name.split(" (")[0].replace(", ", "_").replace(" ", "_").replace("√", "sqrt"))
-        main(["train", *flags, "--dataset", "mnist", "--out", folder, "--overwrite", "--quiet"])
+        run_command(["train", *flags, "--dataset", "mnist", "--out", folder, *REPLACE, "--quiet"])
         result = evaluate_run(folder, n=10000)   # sampled with the same settings it was trained with
     finally:
         for key, value in saved.items():

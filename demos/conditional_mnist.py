@@ -10,10 +10,12 @@ command, FID and label accuracy (does a requested 7 look like a 7?).
 import json
 import os
 
-from minigan.cli import main
+from minigan.cli import demo_arguments, run_command
 from minigan.training.sample import evaluate_run
 
-OUT = "runs/demo_conditional"
+args = demo_arguments(__doc__, "runs/demo_conditional")
+OUT = args.out
+REPLACE = ["--overwrite"] if args.overwrite else []     # a run this demo wrote before
 SEEDS = (0, 1, 2)       # the two cGAN runs have targets (issue 12), so every seed is reported
 RUNS = {
     **{f"cgan_mlp_seed{s}": ["--model", "mlp", "--conditional", "--epochs", "10", "--seed", str(s)] for s in SEEDS},
@@ -25,11 +27,11 @@ os.makedirs(OUT, exist_ok=True)
 
 for name, flags in RUNS.items():
     folder = os.path.join(OUT, name)
-    command = ["train", *flags, "--dataset", "mnist", "--out", folder, "--overwrite"]
-    main(command)
+    command = ["train", *flags, "--dataset", "mnist", "--out", folder, *REPLACE]
+    run_command(command)
 
     # Ask for one class: ten sevens.
-    main(["sample", "--run", folder, "--n", "10", "--label", "7", "--out", os.path.join(folder, "sevens.npz"),
+    run_command(["sample", "--run", folder, "--n", "10", "--label", "7", "--out", os.path.join(folder, "sevens.npz"),
           "--grid", os.path.join(folder, "sevens.png")])
 
     # FID and label accuracy on 10,000 samples, 1,000 of each class.

@@ -11,15 +11,15 @@ G: Dense → BatchNorm → LeakyReLU → reshape (256, 7, 7) → ConvTranspose 5
 D: Conv 5×5 stride 2 → LeakyReLU → Dropout → Conv 5×5 stride 2 → LeakyReLU → Dropout → Dense.
 Width 0.25 divides every channel count by 4.
 
-Usage: python demos/dcgan_mnist.py [--full] [run folder]
+Usage: python demos/dcgan_mnist.py [--full] [--out FOLDER] [--overwrite]
 """
-import sys
-
+from minigan.cli import demo_arguments
 from minigan.training import TrainConfig, train
 
-full = "--full" in sys.argv
-args = [a for a in sys.argv[1:] if a != "--full"]
-out = args[0] if args else ("runs/demo_dcgan_full" if full else "runs/demo_dcgan")
+args = demo_arguments(__doc__, "runs/demo_dcgan", add=lambda p: p.add_argument(
+    "--full", action="store_true", help="the full-width DCGAN (default: width 0.25); default --out runs/demo_dcgan_full"))
+full = args.full
+out = "runs/demo_dcgan_full" if full and args.out == "runs/demo_dcgan" else args.out
 config = TrainConfig(model="dcgan", dataset="mnist", width=1.0 if full else 0.25, epochs=5, batch_size=64, out=out)
-train(config)
+train(config, overwrite=args.overwrite)
 print(f"samples: {out}/samples.gif; curves: {out}/losses.png, {out}/grad_norms.png")

@@ -6,6 +6,7 @@ For each (K classes, N examples, D dimensions) it prints the median time of thre
 dW[k] = Σ_{n: yₙ = k} dY[n]: ``numpy.add.at``, the one-hot matrix product minigan uses
 (minigan/nn/embedding.py), and a sort + ``numpy.add.reduceat``, and checks that all three agree.
 """
+import argparse
 import time
 
 import numpy
@@ -41,6 +42,7 @@ def sort_reduceat(labels, dy, k):
     return out
 
 
+argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
 print(f"{'K':>6} {'N':>6} {'D':>5}  {'add.at ms':>10} {'one-hot @ ms':>13} {'sort+reduceat ms':>17}")
 for k, n, d in [(10, 64, 100), (10, 512, 784), (1000, 512, 64), (50000, 4096, 128)]:
     rng = numpy.random.default_rng(0)

@@ -8,15 +8,15 @@ sample grids with the MNIST run's: shoes, trousers and bags come first, shirts a
 (which look alike) later. To train on some classes only, e.g. sneakers and ankle boots:
     python demos/fashion_mnist.py runs/shoes 7 9
 """
-import sys
-
+from minigan.cli import demo_arguments
 from minigan.data import CLASS_NAMES
 from minigan.training import TrainConfig, train
 
-out = sys.argv[1] if len(sys.argv) > 1 else "runs/demo_fashion_mnist"
-classes = [int(c) for c in sys.argv[2:]] or None
+args = demo_arguments(__doc__, "runs/demo_fashion_mnist", add=lambda p: p.add_argument(
+    "--classes", type=int, nargs="+", metavar="K", help="train on these classes only, e.g. 5 7 9 (the shoes)"))
+out, classes = args.out, args.classes
 if classes:
     print("classes:", ", ".join(CLASS_NAMES["fashion-mnist"][c] for c in classes))
 config = TrainConfig(model="mlp", dataset="fashion-mnist", epochs=15, batch_size=64, out=out, classes=classes)
-train(config)
+train(config, overwrite=args.overwrite)
 print(f"samples: {out}/samples.gif; curves: {out}/losses.png, {out}/grad_norms.png")

@@ -12,17 +12,19 @@ seed, failures included.
 import json
 import os
 
-from minigan.cli import main
+from minigan.cli import demo_arguments, run_command
 from minigan.training.sample import evaluate_run
 
-OUT = "runs/demo_infogan"
+args = demo_arguments(__doc__, "runs/demo_infogan")
+OUT = args.out
+REPLACE = ["--overwrite"] if args.overwrite else []     # a run this demo wrote before
 os.makedirs(OUT, exist_ok=True)
 
 for seed in (0, 1, 2):
     folder = os.path.join(OUT, f"seed{seed}")
     command = ["train", "--model", "infogan", "--width", "0.5", "--infogan", "--dataset", "mnist", "--epochs", "10",
-               "--lr-g", "1e-3", "--batch-size", "128", "--seed", str(seed), "--out", folder, "--overwrite"]
-    main(command)
+               "--lr-g", "1e-3", "--batch-size", "128", "--seed", str(seed), "--out", folder, *REPLACE]
+    run_command(command)
     result = evaluate_run(folder, n=10000)
     row = {"seed": seed, "command": "minigan " + " ".join(command), "fid": result["fid"],
            "code_accuracy": result["code_accuracy"], "code_to_class": result["code_to_class"],

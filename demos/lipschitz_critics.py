@@ -17,15 +17,17 @@ all.
 """
 import json
 import os
-import sys
 import time
 
 import numpy
 
+from minigan.cli import demo_arguments
 from minigan.training.sample import evaluate_run
 from minigan.training import TrainConfig, train
 
-OUT = "runs/lipschitz"
+args = demo_arguments(__doc__, "runs/lipschitz", add=lambda p: p.add_argument(
+    "--mnist", action="store_true", help="also the 5 MNIST runs (dcgan, width 0.25, 3 epochs)"))
+OUT = args.out
 SEEDS = (0, 1, 2)
 VARIANTS = {                                  # name -> the TrainConfig fields that make it
     "NS": dict(loss="nonsaturating"),
@@ -54,7 +56,7 @@ for dataset in ("ring", "grid"):
             run = folder(dataset, name, f"seed{seed}")
             config = TrainConfig(model="toy", dataset=dataset, epochs=10, seed=seed, out=run, **fields)
             start = time.perf_counter()
-            train(config, progress=False, log=lambda *a: None)
+            train(config, progress=False, log=lambda *a: None, overwrite=args.overwrite)
             seconds = time.perf_counter() - start
             scores = evaluate_run(run, n=2500, seed=0)
             results.append({"dataset": dataset, "variant": name, "seed": seed, "seconds": round(seconds, 1),
@@ -62,12 +64,12 @@ for dataset in ("ring", "grid"):
                             "high_quality": scores["high_quality_percent"], "reverse_kl": scores["reverse_kl"]})
             print(json.dumps(results[-1]), flush=True)
 
-if "--mnist" in sys.argv:
+if args.mnist:
     for name, fields in MNIST_VARIANTS.items():
         run = folder("mnist", name)
         config = TrainConfig(model="dcgan", dataset="mnist", width=0.25, epochs=3, seed=0, out=run, **fields)
         start = time.perf_counter()
-        train(config, progress=False, log=lambda *a: None)
+        train(config, progress=False, log=lambda *a: None, overwrite=args.overwrite)
         seconds = time.perf_counter() - start
         scores = evaluate_run(run, n=10000, seed=0)
         results.append({"dataset": "mnist", "variant": name, "seed": 0, "seconds": round(seconds, 1),

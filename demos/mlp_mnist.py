@@ -11,11 +11,11 @@ Look at, in the run folder:
   losses.png                            D and G losses, mean D(x) and D(G(z));
   grad_norms.png                        each layer's gradient norm (vanishing/exploding gradients).
 """
-import sys
-
+from minigan.cli import demo_arguments
 from minigan.training import TrainConfig, train
 
-out = sys.argv[1] if len(sys.argv) > 1 else "runs/demo_mlp_mnist"
+args = demo_arguments(__doc__, "runs/demo_mlp_mnist")
+out = args.out
 config = TrainConfig(model="mlp", dataset="mnist", epochs=10, batch_size=64, loss="nonsaturating", out=out)
-train(config)
+train(config, overwrite=args.overwrite)
 print(f"samples: {out}/samples.gif; curves: {out}/losses.png, {out}/grad_norms.png")

@@ -21,16 +21,17 @@ With 1 thread (--threads 1 or MINIGAN_THREADS=1) the same seed gave 8 of 8 with 
 (TrainConfig(seed=...)) and the thread count; run a few to see how often each loss collapses.
 """
 import os
-import sys
 
 import numpy
 
+from minigan.cli import demo_arguments
 from minigan.data import ring_modes
 from minigan.training.pictures import save_toy_scatter
 from minigan.training.sample import load_generator
 from minigan.training import TrainConfig, train
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "runs/demo_toy_ring"
+args = demo_arguments(__doc__, "runs/demo_toy_ring")
+OUT = args.out
 STD = 0.02                       # the ring's mode width (minigan.data.ring's default)
 modes = ring_modes()             # (8, 2)
 
@@ -47,7 +48,7 @@ for loss in ("minimax", "nonsaturating"):
     run = os.path.join(OUT, loss)
     config = TrainConfig(model="toy", dataset="ring", loss=loss, epochs=10, batch_size=256, lr_g=1e-3,
                          lr_d=1e-3, out=run, seed=0)
-    train(config)
+    train(config, overwrite=args.overwrite)
 
     # The trained generator, on 5000 fresh noise vectors.
     G, _ = load_generator(run)

@@ -443,6 +443,44 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def demo_arguments(doc: str, out: str, add=None, argv=None):
+    """The command line every script in demos/ shares: ``--help`` (the demo's docstring), ``--out``
+    (the folder it writes, default ``out``) and ``--overwrite`` (replace the runs it wrote before;
+    without it a folder that holds a run is refused, and says so). ``add(parser)`` adds the demo's own
+    flags. An error from minigan then ends the demo with its one-line message, not a traceback."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     prog=f"python {os.path.relpath(sys.argv[0])}" if sys.argv and sys.argv[0] else None)
+    parser.add_argument("--out", default=out, metavar="FOLDER", help=f"where the runs and pictures go (default: {out})")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the runs this demo wrote into --out before (without it such a folder is refused)")
+    if add is not None:
+        add(parser)
+    args = parser.parse_args(argv)
+    previous = sys.excepthook
+
+    def one_line(kind, error, traceback):
+        if issubclass(kind, (ValueError, TypeError, OSError, RuntimeError)):
+            text = str(error)
+            if "already holds a run" in text and not args.overwrite:
+                text += " (for this demo: run it again with --overwrite, or give another --out)"
+            print(f"{parser.prog}: {text}", file=sys.stderr)
+        else:
+            previous(kind, error, traceback)
+
+    sys.excepthook = one_line
+    return args
+
+
+def run_command(argv: list) -> None:
+    """``minigan ARGV`` from a demo. A failure (its message already printed) stops the demo, which
+    would otherwise go on to evaluate a run it did not train."""
+    code = main(argv)
+    if code != 0:
+        if "--out" in argv and "--overwrite" not in argv:
+            print("(a demo's runs are replaced only with --overwrite)", file=sys.stderr)
+        raise SystemExit(code)
+
+
 def main(argv=None) -> int:
     for stream in (sys.stdout, sys.stderr):       # an ASCII terminal still gets the math (as \u escapes)
         if hasattr(stream, "reconfigure"):

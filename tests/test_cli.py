@@ -1,4 +1,5 @@
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -90,3 +91,27 @@ def test_data_tests_skip_with_the_reason_offline_but_fail_in_ci(tmp_path, ci, co
     assert word in result.stdout
     if not ci:
         assert "set MINIGAN_DATA to a folder holding mnist/ and fashion-mnist/" in result.stdout
+
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DEMOS = sorted(p.name for p in (ROOT / "demos").glob("*.py"))
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+def test_every_demo_answers_help_without_running(demo, tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "demos" / demo), "--help"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage:") and "--help" in result.stdout
+    assert not any(tmp_path.iterdir()), "--help wrote something"      # it trained nothing, and wrote no folder
+
+
+def test_a_demo_run_again_is_refused_in_one_line_naming_overwrite(tmp_path):
+    # The folder of the demo's first run already holds one (a short run stands in for an earlier demo).
+    assert main(["train", "--model", "toy", "--dataset", "ring", "--max-steps", "2", "--quiet", "--out",
+                 str(tmp_path / "ring" / "minimax")]) == 0
+    again = subprocess.run([sys.executable, str(ROOT / "demos" / "toy_ring_mode_collapse.py"), "--out",
+                            str(tmp_path / "ring")], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 1 and "Traceback" not in again.stderr, again.stderr
+    assert "already holds a run" in again.stderr and "run it again with --overwrite" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
