@@ -36,7 +36,25 @@ def test_a_broken_link_fails_the_build(tmp_path):
     for name in ("mkdocs.yml", "README.md", "setup.cfg"):
         shutil.copy(ROOT / name, copy / name)
     with open(copy / "docs" / "gradcheck.md", "a", encoding="utf-8") as f:
-        f.write("\nSee [the losses](training.md#no-such-section) and [a file](../minigan/no_such_file.py).\n")
+        f.write("\nSee [the losses](training.md#no-such-section), [a file](../minigan/no_such_file.py) and "
+                "[a renamed method](../minigan/nn/dense.py#Dense._forward_renamed).\n")
     result = build(copy, tmp_path / "site")
     assert result.returncode != 0
     assert "no-such-section" in result.stderr and "no_such_file.py" in result.stderr
+    assert "minigan/nn/dense.py defines no 'Dense._forward_renamed'" in result.stderr
+
+
+def test_a_link_to_a_definition_lands_on_its_lines_highlighted(tmp_path):
+    import ast
+    result = build(ROOT, tmp_path / "site")
+    assert result.returncode == 0, result.stderr[-3000:]
+    source = (ROOT / "minigan" / "nn" / "dense.py").read_text(encoding="utf-8")
+    dense = next(n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == "Dense")
+    forward = next(n for n in dense.body if isinstance(n, ast.FunctionDef) and n.name == "_forward")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    # The equation map's link names the method; the site resolves it to the line where it starts now.
+    assert f'href="source/minigan/nn/dense.py/Dense._forward.html#__codelineno-0-{forward.lineno}"' in index
+    page = (tmp_path / "site" / "source" / "minigan" / "nn" / "dense.py" / "Dense._forward.html").read_text(encoding="utf-8")
+    assert f'id="__codelineno-0-{forward.lineno}"' in page                        # numbered lines, anchored
+    assert page.count('class="hll"') == forward.end_lineno - forward.lineno + 1   # exactly its lines highlighted
+    assert "stylesheets/wide.css" in page

@@ -1,0 +1,78 @@
+"""The docs site in a real browser (headless chromium, driven by Playwright): the equation map, a
+derivation, a source page reached from a link (its target line visible and highlighted), and the
+exercises page, with no console error and no request leaving the machine.
+
+Chromium comes from the operating system (Debian's `chromium`; .ci/run installs it when missing),
+never downloaded by Playwright. Without it, outside CI, the test skips and says so.
+"""
+import os
+import shutil
+
+import pytest
+
+from test_docs import ROOT, build
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+pytestmark = pytest.mark.skipif(CHROMIUM is None and not IN_CI,
+                                reason="no chromium on this machine (apt-get install chromium), so the site is not "
+                                       "opened in a browser")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    result = build(ROOT, out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM is not None, "CI needs chromium for the browser test: .ci/run installs it with apt-get"
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A 1400×900 page that records console errors, page errors and every request."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.errors, page.requests = [], []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("request", lambda r: page.requests.append(r.url))
+    yield page
+    assert not page.errors, f"console errors: {page.errors}"
+    leaving = [u for u in page.requests if not u.startswith(("file://", "data:", "blob:"))]
+    assert not leaving, f"requests that leave the machine: {leaving}"
+    page.close()
+
+
+def test_the_equation_map_and_a_link_to_the_lines_of_a_definition(site, page, tmp_path):
+    page.goto((site / "index.html").as_uri())
+    assert "Dense: y = xW + b" in page.inner_text("article")
+    page.screenshot(path=str(tmp_path / "equation-map.png"))
+    page.locator('article a[href*="Dense._forward.html"]').first.click()
+    page.wait_for_load_state()
+    anchor = page.url.split("#", 1)[1]
+    assert page.url.split("#")[0].endswith("source/minigan/nn/dense.py/Dense._forward.html")
+    line = page.locator(f'[id="{anchor}"]')
+    box, viewport = line.bounding_box(), page.viewport_size
+    assert box is not None and 0 <= box["y"] < viewport["height"], "the target line is not in view"
+    first_highlighted = page.locator(".hll").first.bounding_box()
+    assert abs(first_highlighted["y"] - box["y"]) < box["height"] + 2, "the target line is not highlighted"
+    code = page.locator(".highlight").first.bounding_box()
+    assert code["width"] > 0.8 * viewport["width"], "the source page does not use the window's width"
+    page.screenshot(path=str(tmp_path / "source-page.png"))
+    assert os.path.getsize(tmp_path / "source-page.png") > 10_000
+
+
+@pytest.mark.parametrize("name,words", [("backward/dense.html", "Apply the chain rule one variable at a time"), ("exercises.html", "minigan exercise hint")])
+def test_a_derivation_and_the_exercises_page_open_cleanly(site, page, name, words, tmp_path):
+    page.goto((site / name).as_uri())
+    assert words in page.inner_text("article")
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
