@@ -62,3 +62,13 @@ def _reset_backend_state():
     yield
     backend.set_device("cpu")
     backend.set_default_dtype(numpy.float32)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The docs site of this checkout, built once (``mkdocs build --strict``) for the tests that read it."""
+    from site_build import ROOT, build
+    out = tmp_path_factory.mktemp("site")
+    result = build(ROOT, out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out

@@ -1,24 +1,11 @@
 """The docs site builds with warnings as errors: a broken link, a missing anchor or a missing page
 fails here, in CI. The build needs the `docs` extra, which the `test` extra includes."""
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from site_build import ROOT, build
 
 
-def build(root: Path, out: Path):
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_the_docs_site_builds_strict_with_the_code_and_the_api_reference(tmp_path):
-    result = build(ROOT, tmp_path / "site")
-    assert result.returncode == 0, result.stderr[-3000:]
-    site = tmp_path / "site"
+def test_the_docs_site_builds_strict_with_the_code_and_the_api_reference(site):
     assert (site / "index.html").exists()                                    # the equation map is the front page
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "Every equation" in index or "every equation" in index
@@ -44,17 +31,15 @@ def test_a_broken_link_fails_the_build(tmp_path):
     assert "minigan/nn/dense.py defines no 'Dense._forward_renamed'" in result.stderr
 
 
-def test_a_link_to_a_definition_lands_on_its_lines_highlighted(tmp_path):
+def test_a_link_to_a_definition_lands_on_its_lines_highlighted(site):
     import ast
-    result = build(ROOT, tmp_path / "site")
-    assert result.returncode == 0, result.stderr[-3000:]
     source = (ROOT / "minigan" / "nn" / "dense.py").read_text(encoding="utf-8")
     dense = next(n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == "Dense")
     forward = next(n for n in dense.body if isinstance(n, ast.FunctionDef) and n.name == "_forward")
-    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    index = (site / "index.html").read_text(encoding="utf-8")
     # The equation map's link names the method; the site resolves it to the line where it starts now.
     assert f'href="source/minigan/nn/dense.py/Dense._forward.html#__codelineno-0-{forward.lineno}"' in index
-    page = (tmp_path / "site" / "source" / "minigan" / "nn" / "dense.py" / "Dense._forward.html").read_text(encoding="utf-8")
+    page = (site / "source" / "minigan" / "nn" / "dense.py" / "Dense._forward.html").read_text(encoding="utf-8")
     assert f'id="__codelineno-0-{forward.lineno}"' in page                        # numbered lines, anchored
     assert page.count('class="hll"') == forward.end_lineno - forward.lineno + 1   # exactly its lines highlighted
     assert "stylesheets/wide.css" in page

@@ -10,21 +10,12 @@ import shutil
 
 import pytest
 
-from test_docs import ROOT, build
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 pytestmark = pytest.mark.skipif(CHROMIUM is None and not IN_CI,
                                 reason="no chromium on this machine (apt-get install chromium), so the site is not "
                                        "opened in a browser")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    result = build(ROOT, out)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out
 
 
 @pytest.fixture(scope="module")
