@@ -13,12 +13,17 @@ only the generator's loss:
 Then we count, after every epoch, how many modes have generated samples within 3 standard
 deviations (the VEEGAN/PacGAN definition of a "high-quality" sample), and draw the samples.
 Watch the counts: a run that chases one mode after another, or sits on a few, is collapsing.
-A fresh run with seed 0 on the 2-core reference machine, 2 BLAS threads (the default there):
-minimax covered 7 of 8 modes with 26% of its samples within 3 std, non-saturating 8 of 8 with 54%.
-With 1 thread (--threads 1 or MINIGAN_THREADS=1) the same seed gave 8 of 8 with 43% and 8 of 8 with
-30%: a different thread count rounds the matrix products differently, and a GAN amplifies that
-(docs/training.md#cpu-threads). So read one run as one draw: results move with the seed
-(TrainConfig(seed=...)) and the thread count; run a few to see how often each loss collapses.
+One run is one draw: results move with the seed and with the thread count, which rounds the
+matrix products differently (docs/training.md#cpu-threads). `--seeds 0 1 2 3 4` on the 2-core
+reference machine (2026-12-01), modes covered and the share of samples within 3 std:
+
+    2 BLAS threads (the default there)   minimax        7-8 modes, 26% to 72%  (seed 0: 7, 26%)
+                                         non-saturating 7-8 modes, 18% to 54%  (seed 0: 8, 54%)
+    1 thread (--threads 1)               minimax        8 modes,   15% to 43%  (seed 0: 8, 43%)
+                                         non-saturating 8 modes,   30% to 67%  (seed 0: 8, 30%)
+
+Every seed is in docs/metrics.md. On the ring, neither loss collapses reliably at these settings;
+the spread between seeds is larger than the difference between the losses.
 """
 import os
 
@@ -30,7 +35,8 @@ from minigan.training.pictures import save_toy_scatter
 from minigan.training.sample import load_generator
 from minigan.training import TrainConfig, train
 
-args = demo_arguments(__doc__, "runs/demo_toy_ring")
+args = demo_arguments(__doc__, "runs/demo_toy_ring", add=lambda p: p.add_argument(
+    "--seeds", type=int, nargs="+", default=[0], metavar="S", help="train each loss once per seed (default: 0)"))
 OUT = args.out
 STD = 0.02                       # the ring's mode width (minigan.data.ring's default)
 modes = ring_modes()             # (8, 2)
@@ -44,18 +50,29 @@ def modes_covered(points):
     return len(covered), near.mean()
 
 
-for loss in ("minimax", "nonsaturating"):
-    run = os.path.join(OUT, loss)
-    config = TrainConfig(model="toy", dataset="ring", loss=loss, epochs=10, batch_size=256, lr_g=1e-3,
-                         lr_d=1e-3, out=run, seed=0)
-    train(config, overwrite=args.overwrite)
+results = {"minimax": [], "nonsaturating": []}
+for seed in args.seeds:
+    for loss in results:
+        name = loss if seed == 0 else f"{loss}_seed{seed}"
+        run = os.path.join(OUT, name)
+        config = TrainConfig(model="toy", dataset="ring", loss=loss, epochs=10, batch_size=256, lr_g=1e-3,
+                             lr_d=1e-3, out=run, seed=seed)
+        train(config, overwrite=args.overwrite)
 
-    # The trained generator, on 5000 fresh noise vectors.
-    G, _ = load_generator(run)
-    points = G.predict(numpy.random.default_rng(1).standard_normal((5000, 2)).astype(numpy.float32))
-    covered, quality = modes_covered(points)
-    print(f"{loss:>14}: {covered} of 8 modes covered, {100 * quality:.0f}% of samples within 3 std of a mode")
-    save_toy_scatter(numpy.asarray(modes), points, modes, os.path.join(OUT, f"{loss}.png"),
-                     f"{loss}: {covered}/8 modes, {100 * quality:.0f}% high quality")
+        # The trained generator, on 5000 fresh noise vectors.
+        G, _ = load_generator(run)
+        points = G.predict(numpy.random.default_rng(1).standard_normal((5000, 2)).astype(numpy.float32))
+        covered, quality = modes_covered(points)
+        results[loss].append((covered, quality))
+        print(f"{loss:>14}, seed {seed}: {covered} of 8 modes covered, {100 * quality:.0f}% of samples within 3 std "
+              "of a mode")
+        save_toy_scatter(numpy.asarray(modes), points, modes, os.path.join(OUT, f"{name}.png"),
+                         f"{loss}, seed {seed}: {covered}/8 modes, {100 * quality:.0f}% high quality")
 
-print(f"pictures: {OUT}/minimax.png, {OUT}/nonsaturating.png; per-epoch samples and curves in each run folder")
+if len(args.seeds) > 1:                 # one run is one draw: the spread over the seeds
+    for loss, runs in results.items():
+        counts, shares = [c for c, _ in runs], [100 * q for _, q in runs]
+        print(f"{loss:>14}, seeds {' '.join(map(str, args.seeds))}: {min(counts)} to {max(counts)} modes, "
+              f"{min(shares):.0f}% to {max(shares):.0f}% high quality")
+print(f"pictures: {OUT}/minimax.png, {OUT}/nonsaturating.png (and *_seedS.png); per-epoch samples and curves in "
+      "each run folder")

@@ -445,17 +445,22 @@ def _non_negative_int(text: str) -> int:
 
 def demo_arguments(doc: str, out: str, add=None, argv=None):
     """The command line every script in demos/ shares: ``--help`` (the demo's docstring), ``--out``
-    (the folder it writes, default ``out``) and ``--overwrite`` (replace the runs it wrote before;
-    without it a folder that holds a run is refused, and says so). ``add(parser)`` adds the demo's own
-    flags. An error from minigan then ends the demo with its one-line message, not a traceback."""
+    (the folder it writes, default ``out``), ``--overwrite`` (replace the runs it wrote before;
+    without it a folder that holds a run is refused, and says so) and ``--threads`` (applied here,
+    as the minigan commands apply it: MINIGAN_THREADS, else all cores). ``add(parser)`` adds the
+    demo's own flags. An error from minigan then ends the demo with its one-line message, not a
+    traceback."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter,
                                      prog=f"python {os.path.relpath(sys.argv[0])}" if sys.argv and sys.argv[0] else None)
     parser.add_argument("--out", default=out, metavar="FOLDER", help=f"where the runs and pictures go (default: {out})")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the runs this demo wrote into --out before (without it such a folder is refused)")
+    _add_threads(parser)
     if add is not None:
         add(parser)
     args = parser.parse_args(argv)
+    from .training import threads
+    threads.configure(args.threads)                 # the thread count decides the run (docs/training.md)
     previous = sys.excepthook
 
     def one_line(kind, error, traceback):
