@@ -67,3 +67,23 @@ def test_a_derivation_and_the_exercises_page_open_cleanly(site, page, name, word
     page.goto((site / name).as_uri())
     assert words in page.inner_text("article")
     page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+
+
+def test_search_works_when_the_site_is_served_as_the_readme_says(site, page):
+    import functools
+    import http.server
+    import threading
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        here = f"http://127.0.0.1:{server.server_port}/"
+        page.goto(here + "index.html")
+        page.locator("label.md-search__icon, .md-search__input").first.click()
+        page.locator(".md-search__input").fill("BatchNorm")
+        page.locator(".md-search-result__item").first.wait_for(timeout=30_000)
+        assert page.locator(".md-search-result__item").count() > 0
+        page.requests[:] = [u for u in page.requests if not u.startswith(here)]     # its own server is local
+    finally:
+        server.shutdown()
