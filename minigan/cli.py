@@ -60,7 +60,6 @@ def _cmd_exercise(args) -> int:
     if args.action == "solution":
         print(exercises.solution(args.name))
         return 0
-    dir_flag = f" --dir {args.dir}" if args.dir != "exercises" else ""
     if args.action == "hint":
         print(exercises.hint(args.name, args.dir))
         return 0
@@ -68,6 +67,7 @@ def _cmd_exercise(args) -> int:
     print(exercises.format_table(args.name, results))
     if all(r.passed for r in results):
         return 0
+    dir_flag = f" --dir {args.dir}" if args.dir != "exercises" else ""
     level, total = exercises.next_hint_level(args.name, args.dir), len(exercises.get(args.name).hints)
     print(f"\nstuck? minigan exercise hint {args.name}{dir_flag} (hint {level} of {total})")
     return 1
@@ -443,6 +443,9 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+DEMO_OVERWRITE = "for this demo: run it again with --overwrite, or give another --out"
+
+
 def demo_arguments(doc: str, out: str, add=None, argv=None):
     """The command line every script in demos/ shares: ``--help`` (the demo's docstring), ``--out``
     (the folder it writes, default ``out``), ``--overwrite`` (replace the runs it wrote before;
@@ -467,7 +470,7 @@ def demo_arguments(doc: str, out: str, add=None, argv=None):
         if issubclass(kind, (ValueError, TypeError, OSError, RuntimeError)):
             text = str(error)
             if "already holds a run" in text and not args.overwrite:
-                text += " (for this demo: run it again with --overwrite, or give another --out)"
+                text += f" ({DEMO_OVERWRITE})"
             print(f"{parser.prog}: {text}", file=sys.stderr)
         else:
             previous(kind, error, traceback)
@@ -482,7 +485,7 @@ def run_command(argv: list) -> None:
     code = main(argv)
     if code != 0:
         if "--out" in argv and "--overwrite" not in argv:
-            print("(a demo's runs are replaced only with --overwrite)", file=sys.stderr)
+            print(f"({DEMO_OVERWRITE})", file=sys.stderr)
         raise SystemExit(code)
 
 
@@ -512,7 +515,7 @@ def main(argv=None) -> int:
         text = str(exc)
         # One form for every error, as argparse's are printed too: "minigan train: --beta1 must be ...".
         print(text if text.startswith("minigan") else f"minigan {args.command}: {text}", file=sys.stderr)
-        return 130 if type(exc).__name__ == "TrainingStopped" else 1
+        return getattr(exc, "exit_code", 1)           # TrainingStopped (Ctrl-C, saved): 130, as a shell expects
 
 
 if __name__ == "__main__":

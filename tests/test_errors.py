@@ -384,7 +384,7 @@ CLI_CASES = [
     ("toy samples 1e12", ["train", "--model", "toy", "--dataset", "ring", "--toy-samples", "1000000000000", "--quiet",
                           "--out", "{tmp}/h"], 1, ["1000000000000 points would need about", "--toy-samples"]),
     ("eval-n 1e12", ["train", "--eval-every-epoch", "--eval-n", "1000000000000", "--quiet", "--out", "{tmp}/h"], 1,
-     ["--eval-n 1000000000000 samples per evaluation would need about"]),
+     ["minigan train: 1000000000000 samples would need about", "ask for fewer (--eval-n"]),
     ("batch larger than the data", ["train", "--model", "toy", "--dataset", "ring", "--toy-samples", "100", "--batch-size",
                                     "1000", "--quiet", "--out", "{tmp}/h"], 1, ["larger than the dataset (100 examples)"]),
     ("sample n 1e12", ["sample", "--run", "{run}", "--n", "1000000000000", "--out", "{tmp}/s.npz"], 1,

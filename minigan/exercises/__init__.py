@@ -106,9 +106,10 @@ def _hints_taken(folder: str) -> dict:
         return {}
 
 
-def next_hint_level(name: str, folder: str = "exercises") -> int:
+def next_hint_level(name: str, folder: str = "exercises", taken: dict | None = None) -> int:
     """The level (1-based) the next ``hint`` call shows; past the last, the last again."""
-    return min(int(_hints_taken(folder).get(name, 0)) + 1, len(get(name).hints))
+    taken = _hints_taken(folder) if taken is None else taken
+    return min(int(taken.get(name, 0)) + 1, len(get(name).hints))
 
 
 def hint(name: str, folder: str = "exercises") -> str:
@@ -117,7 +118,7 @@ def hint(name: str, folder: str = "exercises") -> str:
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise ExerciseError(f"minigan exercise hint: --dir {folder!r} is a file; give the folder of your exercise files")
     taken = _hints_taken(folder)
-    level = min(int(taken.get(name, 0)) + 1, len(exercise.hints))
+    level = next_hint_level(name, folder, taken)
     text = f"hint {level} of {len(exercise.hints)} for {name}: {exercise.hints[level - 1]}"
     if level == len(exercise.hints):
         text += (f"\n\nThat was the last hint. The derivation: {derivation_link(exercise)}; the engine's own code: "
@@ -128,12 +129,17 @@ def hint(name: str, folder: str = "exercises") -> str:
     return text
 
 
+# The folder that holds minigan/: the repository in a checkout (with docs/ beside it), site-packages
+# after `pip install .`.
+_ABOVE_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def derivation_link(exercise) -> str:
     """The derivation's page on the docs site (site/PAGE.html after `mkdocs build`), and its source in
     this checkout when there is one (an editable install; `pip install .` installs no docs/)."""
     page, _, anchor = exercise.derivation.partition("#")
     site = page[:-len(".md")] + ".html" + (f"#{anchor}" if anchor else "")
-    source = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", page)
+    source = os.path.join(_ABOVE_PACKAGE, "docs", page)
     where = f"({source})" if os.path.isfile(source) else f"(docs/{page} in the minigan repository)"
     return f"site/{site} once the docs site is built (README, \"The docs site\") {where}"
 
@@ -149,8 +155,7 @@ def solution(name: str) -> str:
             target = getattr(target, attribute)
         lines, first = inspect.getsourcelines(target)
         path = inspect.getsourcefile(target)
-        package_root = os.path.dirname(os.path.dirname(os.path.abspath(importlib.import_module("minigan").__file__)))
-        shown = os.path.relpath(path, package_root) if path.startswith(package_root) else path
+        shown = os.path.relpath(path, _ABOVE_PACKAGE) if path.startswith(_ABOVE_PACKAGE) else path
         parts += [f"# {qualified}: {shown}, lines {first}-{first + len(lines) - 1}", textwrap.dedent("".join(lines)).rstrip(), ""]
     return "\n".join(parts).rstrip()
 

@@ -82,13 +82,20 @@ def attempt(check: str, fn: Callable[[], Result | list]) -> list:
     except NotImplementedError as exc:
         return [Result(check, False, f"not written yet: {exc}")]
     except AttributeError as exc:
-        if getattr(exc, "name", None) and type(getattr(exc, "obj", None)).__name__ == "module" \
-                and getattr(exc.obj, "__file__", None) == _LEARNER_FILE:       # the grader asked for a definition
-            return [Result(check, False, f"{os.path.relpath(_LEARNER_FILE)} defines no {exc.name!r}",
-                           f"keep the skeleton's name {exc.name!r} (minigan exercise start writes it)")]
-        return [Result(check, False, f"AttributeError: {exc}{learner_line(exc.__traceback__)}")]
+        missing = missing_definition(exc, check)
+        return [missing or Result(check, False, f"AttributeError: {exc}{learner_line(exc.__traceback__)}")]
     except Exception as exc:                                   # the learner's code raised: show where, in its file
         return [Result(check, False, f"{type(exc).__name__}: {exc}{learner_line(exc.__traceback__)}")]
+
+
+def missing_definition(exc: AttributeError, check: str, path=None) -> Result | None:
+    """The failed row for the grader asking the learner's module for a name it does not define (an
+    empty file, a class renamed); None for any other AttributeError."""
+    path = path or _LEARNER_FILE
+    if not getattr(exc, "name", None) or getattr(getattr(exc, "obj", None), "__file__", None) != path:
+        return None
+    return Result(check, False, f"{os.path.relpath(path)} defines no {exc.name!r}",
+                  f"keep the skeleton's name {exc.name!r} (minigan exercise start writes it)")
 
 
 def close(a, b, rtol=1e-9, atol=1e-12) -> bool:
@@ -117,5 +124,5 @@ def gradient_rows(module, x) -> list:
     return rows
 
 
-__all__ = ["Exercise", "Result", "ExerciseError", "check_learner_file", "load_learner", "learner_line", "attempt", "close", "format_table",
-           "gradient_rows"]
+__all__ = ["Exercise", "Result", "ExerciseError", "check_learner_file", "load_learner", "learner_line", "attempt",
+           "missing_definition", "close", "format_table", "gradient_rows"]

@@ -14,7 +14,7 @@ import json
 import sys
 
 from minigan.exercises import get
-from minigan.exercises.grading import ExerciseError, Result, learner_line, load_learner
+from minigan.exercises.grading import ExerciseError, Result, learner_line, load_learner, missing_definition
 
 
 def _run(name: str, path: str) -> list:
@@ -26,10 +26,10 @@ def _run(name: str, path: str) -> list:
         return [Result("your file imports", False, str(exc).replace("minigan exercise check: ", ""),
                        "fix the first error it names, then check again")]
     except AttributeError as exc:         # the checker asked the learner's module for a definition it lacks
-        if getattr(exc, "obj", None) is not None and getattr(exc.obj, "__file__", None) == path:
-            return [Result("your file defines the exercise", False, f"{path} defines no {exc.name!r}",
-                           f"keep the skeleton's name {exc.name!r} (minigan exercise start writes it)")]
-        raise
+        missing = missing_definition(exc, "your file defines the exercise", path)
+        if missing is None:
+            raise
+        return [missing]
     except SystemExit as exc:             # sys.exit() or exit() in the learner's code
         return [Result("your code runs to the end", False, f"it called sys.exit({exc.code!r})"
                        f"{learner_line(exc.__traceback__, path)}", "a checked file must not exit; remove the call")]

@@ -16,14 +16,13 @@ import os
 
 import numpy
 
-from minigan.checks import check_fits
 from minigan.evaluation import metrics
 from minigan.evaluation.classifier import class_probabilities, features, load_classifier
 from minigan.evaluation.evaluate import evaluate_points
 from minigan.io import atomic_path, read_jsonl, strict_json
 
 from . import pictures
-from .sample import generate, sample_codes
+from .sample import check_samples_fit, generate, sample_codes
 
 DROP = 0.7
 
@@ -45,8 +44,7 @@ def check_evaluation_fits(config):
     """Before the first step: the samples of each epoch's evaluation must fit in memory (else the run
     would find out only at the end of its first epoch). An image is 1·28·28 float32s."""
     if config.eval_every_epoch and config.dataset not in ("ring", "grid"):
-        check_fits("minigan train", 3 * config.eval_n * 28 * 28 * 4, f"--eval-n {config.eval_n} samples per evaluation",
-                   "use a smaller --eval-n (FID is usually measured on 10000)")
+        check_samples_fit("minigan train", config.eval_n, 28 * 28 * 4, "--eval-n")
 
 
 def after_epoch(trainer, out: str, log=print) -> dict | None:

@@ -119,6 +119,7 @@ def _train_in_held_folder(config, resume, progress, real_data, pictures, log, ov
 
 class TrainingStopped(RuntimeError):
     """Ctrl-C stopped the run after a whole step, and its checkpoint was saved; the message says how to go on."""
+    exit_code = 130          # what a shell expects of a program stopped by Ctrl-C (128 + SIGINT)
 
 
 class _Stop:

@@ -102,11 +102,16 @@ def generate(G, n: int, noise_dim: int, rng, device: str = "cpu", batch_size: in
         if codes:
             z = condition.generator_input(z, codes_to(tuple(c[start:stop] for c in codes), device))
         chunks.append(to_numpy(G.predict(z)))
-        if start == 0:      # one chunk gives the size of a sample: the chunks, their join and a copy to save
-            check_fits(where, 3 * n * chunks[0][0].nbytes, f"{n} samples",
-                       f"ask for fewer ({fewer}; FID is usually measured on 10000)")
+        if start == 0:      # one chunk gives the size of a sample
+            check_samples_fit(where, n, chunks[0][0].nbytes, fewer)
     G.train(was_training)
     return numpy.concatenate(chunks)
+
+
+def check_samples_fit(where: str, n: int, sample_bytes: int, fewer: str = "--n"):
+    """``n`` samples of ``sample_bytes`` each must fit three times over: the chunks, their join and the
+    copy that is saved or scored."""
+    check_fits(where, 3 * n * sample_bytes, f"{n} samples", f"ask for fewer ({fewer}; FID is usually measured on 10000)")
 
 
 def sample(run: str, n: int, out: str, grid: str | None = None, seed: int = 0, device: str = "cpu",
