@@ -1,6 +1,10 @@
 """How the networks read the label: the measurements behind minigan's choices (docs/conditional-gans.md).
 
-    python demos/conditional_ablation.py          # about 25 minutes on an idle 2-core laptop
+    python demos/conditional_ablation.py                   # seed 0: about 25 minutes on an idle 2-core laptop
+    python demos/conditional_ablation.py --seeds 0 1 2     # one run is one draw: three, and the range
+
+A row already in results.jsonl (same run, same seed) is not trained again, so a study cut short
+goes on where it stopped.
 
 Each row trains one run with one setting changed from minigan's choice, evaluates it (FID, and the
 label accuracy, or InfoGAN's code accuracy after matching), and appends it to
@@ -23,7 +27,8 @@ from minigan.conditional import ClassConditional
 from minigan.training.sample import evaluate_run
 from minigan.conditional.infogan import InfoGAN
 
-args = demo_arguments(__doc__, "runs/demo_ablation")
+args = demo_arguments(__doc__, "runs/demo_ablation", add=lambda parser: parser.add_argument(
+    "--seeds", type=int, nargs="+", default=[0], metavar="S", help="train every row once per seed (default: 0)"))
 OUT = args.out
 REPLACE = ["--overwrite"] if args.overwrite else []     # a run this demo wrote before
 MLP = ["--model", "mlp", "--epochs", "10"]
@@ -44,29 +49,51 @@ ROWS = [  # (name, flags, the piece's class, {attribute: value})
     ("cGAN dcgan, projection, G 1, mismatched pairs (minigan)", DCGAN + ["--conditional"], ClassConditional, {}),
     ("AC-GAN mlp, G 1 (minigan)", MLP + ["--loss", "acgan"], ClassConditional, {}),
     ("AC-GAN mlp, G 10", MLP + ["--loss", "acgan"], ClassConditional, {"generator_label_scale": 10.0}),
-] + [(f"InfoGAN mlp, code √62, seed {s}", MLP + ["--infogan", "--seed", str(s)], InfoGAN, {"code_scale": 62 ** 0.5})
-     for s in (0, 1, 2)] + [
-    ("InfoGAN dcgan width 0.25, 10 epochs, seed 0", ["--model", "dcgan", "--width", "0.25", "--epochs", "10", "--infogan"],
+    ("InfoGAN mlp, code √62", MLP + ["--infogan"], InfoGAN, {"code_scale": 62 ** 0.5}),
+    ("InfoGAN dcgan width 0.25, 10 epochs", ["--model", "dcgan", "--width", "0.25", "--epochs", "10", "--infogan"],
      InfoGAN, {}),
 ]
 os.makedirs(OUT, exist_ok=True)
 
-table = ["| run | FID | label (code) accuracy |", "|---|---|---|"]
-for name, flags, piece, settings in ROWS:
-    saved = {key: getattr(piece, key) for key in settings}
-    for key, value in settings.items():          # AuxiliaryClassifier inherits ClassConditional's settings
-        setattr(piece, key, value)
-    try:
-        folder = os.path.join(OUT, name.split(" (")[0].replace(", ", "_").replace(" ", "_").replace("√", "sqrt"))
-        run_command(["train", *flags, "--dataset", "mnist", "--out", folder, *REPLACE, "--quiet"])
-        result = evaluate_run(folder, n=10000)   # sampled with the same settings it was trained with
-    finally:
-        for key, value in saved.items():
+results_file = os.path.join(OUT, "results.jsonl")
+done = {}                                        # (run, seed) -> row, from an earlier (perhaps cut short) study
+if os.path.exists(results_file) and not args.overwrite:
+    with open(results_file) as f:
+        for line in f:
+            row = json.loads(line)
+            done[row["run"], row.get("seed", 0)] = row
+
+for seed in args.seeds:
+    for name, flags, piece, settings in ROWS:
+        if (name, seed) in done:
+            continue
+        saved = {key: getattr(piece, key) for key in settings}
+        for key, value in settings.items():      # AuxiliaryClassifier inherits ClassConditional's settings
             setattr(piece, key, value)
-    accuracy = result.get("label_accuracy", result.get("code_accuracy"))
-    row = {"run": name, "flags": " ".join(flags), "settings": settings, "fid": result["fid"], "accuracy": accuracy}
-    print(json.dumps(row))
-    with open(os.path.join(OUT, "results.jsonl"), "a") as f:
-        f.write(json.dumps(row) + "\n")
-    table.append(f"| {name} | {result['fid']:.1f} | {100 * accuracy:.2f}% |")
+        try:
+            folder = os.path.join(OUT, name.split(" (")[0].replace(", ", "_").replace(" ", "_").replace("√", "sqrt")
+                                  + f"_seed{seed}")
+            run_command(["train", *flags, "--seed", str(seed), "--dataset", "mnist", "--out", folder, *REPLACE, "--quiet"])
+            result = evaluate_run(folder, n=10000)   # sampled with the same settings it was trained with
+        finally:
+            for key, value in saved.items():
+                setattr(piece, key, value)
+        accuracy = result.get("label_accuracy", result.get("code_accuracy"))
+        row = {"run": name, "seed": seed, "flags": " ".join(flags), "settings": settings,
+               "fid": result["fid"], "accuracy": accuracy}
+        print(json.dumps(row), flush=True)
+        with open(results_file, "a") as f:
+            f.write(json.dumps(row) + "\n")
+        done[name, seed] = row
+
+# One column per seed, then the range: one run is one draw.
+seeds = args.seeds
+table = ["| run | " + " | ".join(f"seed {s}: FID, accuracy" for s in seeds) + " | FID range | accuracy range |",
+         "|---|" + "---|" * (len(seeds) + 2)]
+for name, *_ in ROWS:
+    rows = [done[name, s] for s in seeds]
+    cells = [f"{r['fid']:.1f}, {100 * r['accuracy']:.2f}%" for r in rows]
+    fids, accuracies = [r["fid"] for r in rows], [100 * r["accuracy"] for r in rows]
+    table.append(f"| {name} | " + " | ".join(cells) + f" | {min(fids):.1f}–{max(fids):.1f} | "
+                 f"{min(accuracies):.2f}–{max(accuracies):.2f}% |")
 print("\n".join(table))

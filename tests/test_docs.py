@@ -43,3 +43,69 @@ def test_a_link_to_a_definition_lands_on_its_lines_highlighted(site):
     assert f'id="__codelineno-0-{forward.lineno}"' in page                        # numbered lines, anchored
     assert page.count('class="hll"') == forward.end_lineno - forward.lineno + 1   # exactly its lines highlighted
     assert "stylesheets/wide.css" in page
+
+
+def _typeset_hook():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("typeset_math", ROOT / "docs" / "_hooks" / "typeset_math.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Page:
+    class file:
+        src_uri = "backward/example.md"
+
+
+CONFIG = {"docs_dir": str(ROOT / "docs")}
+
+
+def test_the_math_is_typeset_when_the_site_builds_on_every_derivation_page(site):
+    import re
+    derivations = ["batchnorm", "convolution", "spectral-norm", "minibatch-discrimination", "unrolled-gan",
+                   "conditional-gans", "infogan", "metrics", "gradcheck", "index"] + \
+        [f"backward/{p.stem}" for p in (ROOT / "docs" / "backward").glob("*.md")]
+    for name in derivations:
+        page = (site / f"{name}.html").read_text(encoding="utf-8")
+        assert 'class="katex"' in page, f"{name}: no typeset math"
+        assert "arithmatex" not in page and "katex-error" not in page, name
+        assert "assets/katex/katex.min.css" in page, name
+    # No derivation is left as Unicode in a code block: the code blocks that remain hold code.
+    for path in (ROOT / "docs").rglob("*.md"):
+        for block in re.findall(r"<pre><code>(.*?)</code></pre>", (site / path.relative_to(ROOT / "docs")
+                                .with_suffix(".html").as_posix().replace("README.html", "index.html"))
+                                .read_text(encoding="utf-8"), re.S):
+            assert not re.search(r"[∂Σ∇]", block), f"{path.name}: a formula still in a code block:\n{block}"
+    # The fonts are served by the site itself: every url() in KaTeX's stylesheet that a browser uses first.
+    css = (site / "assets" / "katex" / "katex.min.css").read_text(encoding="utf-8")
+    for font in re.findall(r"url\((fonts/[^)]+\.woff2)\)", css):
+        assert (site / "assets" / "katex" / font).exists(), font
+    assert (site / "assets" / "katex" / "LICENSE").exists()
+
+
+def test_a_formula_katex_cannot_typeset_fails_the_build_naming_it():
+    import pytest
+    from mkdocs.exceptions import PluginError
+    hook = _typeset_hook()
+    good = '<p>Then <span class="arithmatex">\\(a &lt; b\\)</span>.</p><div class="arithmatex">\\[\\frac{1}{2}\\]</div>'
+    html = hook.on_page_content(good, _Page, CONFIG, None)
+    assert html.count('class="katex"') == 2 and "arithmatex" not in html and "<mfrac>" in html
+    assert "&lt;" in html                                   # the escaped < reached KaTeX as <, and came back escaped
+    bad = '<div class="arithmatex">\\[\\frac{1}{2} + \\nosuchcommand{x}\\]</div>'
+    with pytest.raises(PluginError, match=r"(?s)backward/example\.md: 1 formula.*nosuchcommand"):
+        hook.on_page_content(bad, _Page, CONFIG, None)
+    with pytest.raises(PluginError, match="(?s)LaTeX-incompatible"):  # a character KaTeX has no metrics for
+        hook.on_page_content('<span class="arithmatex">\\(‖x‖\\)</span>', _Page, CONFIG, None)
+    with pytest.raises(PluginError, match=r"a \$\$ display was not typeset.*four spaces"):
+        hook.on_page_content("<p>$$\nx^2\n$$</p>", _Page, CONFIG, None)
+    assert hook.on_page_content("<pre><code>echo $$</code></pre>", _Page, CONFIG, None) == "<pre><code>echo $$</code></pre>"
+
+
+def test_building_the_docs_without_node_says_what_to_install(monkeypatch):
+    import pytest
+    from mkdocs.exceptions import PluginError
+    hook = _typeset_hook()
+    monkeypatch.setattr(hook.shutil, "which", lambda name: None)
+    with pytest.raises(PluginError, match="Node.js.*apt-get install nodejs"):
+        hook.on_page_content('<span class="arithmatex">\\(x\\)</span>', _Page, CONFIG, None)

@@ -1,6 +1,7 @@
 """The docs site in a real browser (headless chromium, driven by Playwright): the equation map, a
 derivation, a source page reached from a link (its target line visible and highlighted), and the
-exercises page, with no console error and no request leaving the machine.
+exercises page, with no console error and no request leaving the machine. On every page with math
+the formulas are typeset (KaTeX's fonts loaded from the site itself, no display wider than the page).
 
 Chromium comes from the operating system (Debian's `chromium`; .ci/run installs it when missing),
 never downloaded by Playwright. Without it, outside CI, the test skips and says so.
@@ -43,9 +44,25 @@ def page(browser):
     page.close()
 
 
+def assert_math_rendered(page, at_least: int):
+    """The page shows at least ``at_least`` typeset formulas, in KaTeX's own fonts, each one fitting."""
+    page.evaluate("document.fonts.ready.then(() => true)")
+    assert page.locator(".katex").count() >= at_least
+    assert page.locator(".katex-error").count() == 0
+    loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+    assert any("KaTeX_Main" in family for family in loaded), f"KaTeX's fonts did not load: {loaded}"
+    assert any("KaTeX_Math" in family for family in loaded), f"KaTeX's fonts did not load: {loaded}"
+    first = page.locator(".katex-html").first.bounding_box()
+    assert first is not None and first["width"] > 0 and first["height"] > 0, "the math takes no room on the page"
+    too_wide = page.evaluate("""[...document.querySelectorAll('.katex-display')]
+        .filter(d => d.scrollWidth > d.clientWidth + 1).map(d => d.textContent.slice(0, 80))""")
+    assert not too_wide, f"displays wider than the page: {too_wide}"
+
+
 def test_the_equation_map_and_a_link_to_the_lines_of_a_definition(site, page, tmp_path):
     page.goto((site / "index.html").as_uri())
-    assert "Dense: y = xW + b" in page.inner_text("article")
+    assert "Dense:" in page.inner_text("article")
+    assert_math_rendered(page, at_least=30)
     page.screenshot(path=str(tmp_path / "equation-map.png"))
     page.locator('article a[href*="Dense._forward.html"]').first.click()
     page.wait_for_load_state()
@@ -66,7 +83,21 @@ def test_the_equation_map_and_a_link_to_the_lines_of_a_definition(site, page, tm
 def test_a_derivation_and_the_exercises_page_open_cleanly(site, page, name, words, tmp_path):
     page.goto((site / name).as_uri())
     assert words in page.inner_text("article")
+    if name.startswith("backward/"):
+        assert_math_rendered(page, at_least=4)
     page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+
+
+def test_every_page_with_math_shows_it_typeset(site, page):
+    pages = sorted(p for p in site.rglob("*.html") if "source" not in p.relative_to(site).parts
+                   and 'class="katex"' in p.read_text(encoding="utf-8"))
+    assert len(pages) >= 17                       # the equation map and every derivation
+    for path in pages:
+        page.goto(path.as_uri())
+        try:
+            assert_math_rendered(page, at_least=1)
+        except AssertionError as error:
+            raise AssertionError(f"{path.relative_to(site)}: {error}") from None
 
 
 def test_search_works_when_the_site_is_served_as_the_readme_says(site, page):
