@@ -63,8 +63,8 @@ if os.path.exists(results_file) and not args.overwrite:
             row = json.loads(line)
             done[row["run"], row.get("seed", 0)] = row
 
-for seed in args.seeds:
-    for name, flags, piece, settings in ROWS:
+for name, flags, piece, settings in ROWS:         # row by row, every seed: a study cut short has whole rows
+    for seed in args.seeds:
         if (name, seed) in done:
             continue
         saved = {key: getattr(piece, key) for key in settings}
