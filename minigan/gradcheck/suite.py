@@ -178,6 +178,33 @@ LAYER_CASES += [
 ]
 
 
+def maxout_case(in_features, out_features, pieces, n, seed, bias=True):
+    """A Maxout layer and an input whose winning piece leads the runner-up by at least 0.05 in every
+    unit (tests/test_maxout.py::test_the_maxout_cases_stay_away_from_ties checks it): the finite
+    differences move z by about 1e-4, so no perturbation changes which piece wins."""
+    def build():
+        manual_seed(seed)
+        layer = nn.Maxout(in_features, out_features, pieces, bias=bias)
+        if bias:
+            layer.bias.data[...] = normal((out_features, pieces), seed + 1)
+        return layer, normal((n, in_features), seed + 2, scale=2.0)
+    return build
+
+
+LAYER_CASES += [
+    Case("Maxout 4→3, 5 pieces", maxout_case(4, 3, 5, 6, 120)),
+    Case("Maxout 3→2, 2 pieces, no bias", maxout_case(3, 2, 2, 5, 130, bias=False)),
+    Case("Maxout 5→4, 1 piece (a Dense layer)", maxout_case(5, 4, 1, 3, 140)),
+    Case("D of the PacGAN toy experiment (small): Maxout, Maxout, Dense", _seeded(lambda: _small_maxout_d())),
+]
+
+
+def _small_maxout_d():
+    """The PacGAN toy D's shape, small; biases spread so that no unit sits near a tie."""
+    first, second = maxout_case(2, 4, 3, 5, 150)()[0], maxout_case(4, 3, 3, 5, 160)()[0]
+    return nn.Sequential(first, second, nn.Dense(3, 1)), normal((5, 2), 170, scale=2.0)
+
+
 # Several inputs and several outputs (docs/backward/multi-input.md): the join, the branches, labels.
 def _labels(n, classes, seed):
     """Integer labels with repeats (a scatter-add must add those up), every class present if n allows."""

@@ -13,7 +13,8 @@ Read in this order:
 6. several inputs and outputs: ``join.py`` (Concat), ``branches.py`` (Parallel, Fork, Identity),
    ``embedding.py`` (OneHot, Embedding), ``projection.py``, ``planes.py``; docs/backward/multi-input.md;
 7. against mode collapse and for Lipschitz critics: ``pack.py`` (PacGAN),
-   ``minibatch_discrimination.py``, ``spectral_norm.py``;
+   ``minibatch_discrimination.py``, ``spectral_norm.py``; ``maxout.py`` (the PacGAN toy experiment's
+   discriminator layer, docs/backward/maxout.md);
 8. ``second_order.py``: the double backward, for gradient penalties and the unrolled GAN;
    docs/backward/double-backward.md.
 """
@@ -26,6 +27,7 @@ from .dense import Dense
 from .dropout import Dropout
 from .embedding import Embedding, OneHot, one_hot
 from .join import Concat
+from .maxout import Maxout
 from .module import Module, inference
 from .parameter import Parameter
 from .minibatch_discrimination import MinibatchDiscrimination, with_minibatch_discrimination
@@ -39,6 +41,6 @@ from .spectral_norm import SpectralNorm, spectral_norm_all
 
 __all__ = ["Module", "Parameter", "inference", "Dense", "Conv2d", "ConvTranspose2d", "BatchNorm1d",
            "BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Flatten", "Reshape",
-           "Sequential", "SpectralNorm", "spectral_norm_all", "Pack", "pack_discriminator",
+           "Sequential", "Maxout", "SpectralNorm", "spectral_norm_all", "Pack", "pack_discriminator",
            "MinibatchDiscrimination", "with_minibatch_discrimination", "Concat", "Parallel", "Fork", "Identity",
            "OneHot", "Embedding", "one_hot", "Planes", "Projection", "Scale"]

@@ -13,8 +13,12 @@ glorot_uniform  U(-a, a), a = sqrt(6 / (fan_in + fan_out))   Glorot & Bengio 201
 he_normal       N(0, 2 / fan_in)                             He et al. 2015, for ReLU networks
 dcgan_normal    N(0, 0.02²)                                  Radford et al. 2015 (the DCGAN paper)
 standard_normal N(0, 1)                                      Embedding tables (PyTorch's default there)
+orthogonal      a random orthogonal matrix (orthonormal      Saxe et al. 2014; the unrolled GAN's toy
+                columns, or rows when it is wide)            experiment (Metz et al. 2017)
 zeros           0                                            biases
 =============== ============================================ ==========================================
+
+``orthogonal_with_gain(g)`` is ``orthogonal`` times g (the same as PyTorch's ``orthogonal_(gain=g)``).
 """
 from __future__ import annotations
 
@@ -42,11 +46,33 @@ def standard_normal(shape, fan_in: int = 0, fan_out: int = 0, rng=None):
     return (rng or host_rng()).standard_normal(size=shape)
 
 
+def orthogonal(shape, fan_in: int = 0, fan_out: int = 0, rng=None):
+    """A weight whose matrix (rows = shape[0], columns = the rest, flattened) has orthonormal columns,
+    or orthonormal rows when it has more columns than rows: uniformly random among such matrices.
+
+    The QR factors of a Gaussian matrix A = QR give an orthonormal Q, but Q alone is not uniform:
+    the signs of R's diagonal are a convention of the algorithm. Multiplying Q's columns by those signs
+    makes Q independent of it (Mezzadri 2007), as PyTorch and TensorFlow do."""
+    rows, cols = shape[0], int(numpy.prod(shape[1:]))
+    a = (rng or host_rng()).standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = numpy.linalg.qr(a)                           # q (max, min) with orthonormal columns
+    q *= numpy.sign(numpy.diag(r))                      # one sign per column: uniform, not QR's convention
+    return (q if rows >= cols else q.T).reshape(shape)
+
+
+def orthogonal_with_gain(gain: float):
+    """``orthogonal`` scaled by ``gain``: every singular value of the weight's matrix is ``gain``."""
+    def orthogonal_scaled(shape, fan_in: int = 0, fan_out: int = 0, rng=None):
+        return gain * orthogonal(shape, fan_in, fan_out, rng)
+    orthogonal_scaled.__name__ = f"orthogonal_with_gain({gain:g})"
+    return orthogonal_scaled
+
+
 def zeros(shape, fan_in: int = 0, fan_out: int = 0, rng=None):
     return numpy.zeros(shape)
 
 
-INITIALIZERS = {f.__name__: f for f in (glorot_uniform, he_normal, dcgan_normal, standard_normal, zeros)}
+INITIALIZERS = {f.__name__: f for f in (glorot_uniform, he_normal, dcgan_normal, standard_normal, orthogonal, zeros)}
 
 
 def get_initializer(where: str, init):

@@ -1,0 +1,76 @@
+"""Maxout (LinearMaxout): k affine pieces per output unit, the largest one taken.
+
+Derivation of the backward pass: docs/backward/maxout.md
+Gradient check: minigan gradcheck rows "Maxout ..."; forward reference: tests/test_maxout.py
+"""
+from __future__ import annotations
+
+import numpy
+
+from minigan.backend import get_array_module
+from minigan.checks import Site, check_ndim, check_positive_int
+from .init import get_initializer
+from .module import Module
+from .parameter import parameter_from_host
+
+
+class Maxout(Module):
+    """y[n, o] = max_j z[n, o, j], with z[n, o, j] = Σ_d x[n, d] W[d, o, j] + b[o, j] (Goodfellow et
+    al. 2013), the discriminator's layer in the PacGAN and VEEGAN toy experiments.
+
+    Shapes: x (N, in_features), W (in_features, out_features, pieces), b (out_features, pieces),
+    y (N, out_features). Parameters, in order: ``weight``, ``bias`` (when ``bias=True``).
+
+    Each output unit is the upper envelope of ``pieces`` Dense units, so the layer is piecewise linear
+    like ReLU (which is a maxout of the two pieces x and 0). Where two pieces tie, the first one wins,
+    a subgradient. ``init`` names the weight initializer (:mod:`minigan.nn.init`; fan-in in_features,
+    fan-out out_features); the bias starts at zero.
+    """
+
+    def __init__(self, in_features: int, out_features: int, pieces: int = 5, bias: bool = True,
+                 init="glorot_uniform"):
+        super().__init__()
+        self.in_features = check_positive_int("Maxout", in_features, "in_features")
+        self.out_features = check_positive_int("Maxout", out_features, "out_features")
+        self.pieces = check_positive_int("Maxout", pieces, "pieces")
+        draw = get_initializer("Maxout", init)
+        w = draw((in_features, out_features, pieces), fan_in=in_features, fan_out=out_features)
+        self.weight = parameter_from_host(w, "weight")
+        self.bias = parameter_from_host(numpy.zeros((out_features, pieces)), "bias") if bias else None
+
+    def extra_repr(self):
+        return (f"{self.in_features}→{self.out_features}, {self.pieces} pieces"
+                + ("" if self.bias is not None else ", bias=False"))
+
+    def check_input(self, x):
+        super().check_input(x)
+        check_ndim(Site(self, "forward"), x, 2, "(N, in_features)")
+        if x.shape[1] != self.in_features:
+            raise ValueError(f"{self}.forward: expected {self.in_features} input features, got "
+                             f"input of shape {tuple(x.shape)}")
+
+    def _forward(self, x):
+        xp = get_array_module(x)
+        n, out, k = x.shape[0], self.out_features, self.pieces
+        z = x @ self.weight.data.reshape(self.in_features, out * k)   # every piece in one product: (N, out·k)
+        if self.bias is not None:
+            z += self.bias.data.reshape(out * k)
+        z = z.reshape(n, out, k)                                      # piece j of unit o at z[n, o, j]
+        winner = z.argmax(axis=2)                                     # (N, out); the first of a tie
+        won = xp.arange(k) == winner[:, :, None]                      # (N, out, k): one True per unit
+        return z.max(axis=2), (x, won)
+
+    skips_input_grad = True
+
+    def _backward(self, dy, cache, input_grad=True):
+        x, won = cache
+        n, out, k = x.shape[0], self.out_features, self.pieces
+        # y = z[winner]: the upstream gradient goes to the winning piece alone, the others get 0.
+        dz = (won * dy[:, :, None]).reshape(n, out * k)               # (N, out·k)
+        if self.weight.requires_grad:                                  # each piece is a Dense unit
+            self.weight.grad += (x.T @ dz).reshape(self.weight.data.shape)   # (in, N) @ (N, out·k)
+        if self.bias is not None and self.bias.requires_grad:
+            self.bias.grad += dz.sum(axis=0).reshape(out, k)
+        if not input_grad:
+            return None
+        return dz @ self.weight.data.reshape(self.in_features, out * k).T     # (N, out·k) @ (out·k, in)
