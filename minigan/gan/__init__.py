@@ -12,7 +12,9 @@ its D step and G step call. Read them in this order:
 5. ``penalties.py``: the WGAN-GP and R1 gradient penalties, through the double backward;
 6. ``lipschitz.py``: those penalties and weight clipping as terms and constraints of the D step,
    with the rules that say which critic each one fits;
-7. ``ema.py``: the exponential moving average of G's weights.
+7. ``ema.py``: the exponential moving average of G's weights;
+8. ``updates.py``: when D's update lands, at once (alternating, Algorithm 1) or after G's gradient
+   (simultaneous, the PacGAN toy experiments).
 
 Nothing here knows about run folders, logs or the command line.
 """

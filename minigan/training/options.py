@@ -202,6 +202,9 @@ OPTIONS = [
       "differentiated through them; dense discriminators only (toy, mlp); 0: off", range=AT_LEAST_0, metavar="K"),
     O("unroll_lr", float, 0.002, "learning rate of the look-ahead's gradient-descent steps", range=POSITIVE,
       metavar="ETA", belongs_to=("--unroll", lambda c: bool(c.unroll))),
+    O("updates", str, "alternating", "when the networks move: alternating (D moves, then G's gradient sees the "
+      "new D; Goodfellow et al.'s Algorithm 1) or simultaneous (both gradients from the same batch and the same D, "
+      "then both move; the PacGAN toy experiments), minigan/gan/updates.py", choices=("alternating", "simultaneous")),
     O("fresh_noise", bool, False, "draw new noise for the generator step, as Goodfellow et al.'s Algorithm 1 does "
       "(default: reuse the discriminator step's batch)"),
     O("ema", float, 0.0, "keep an exponential moving average of G's weights (e.g. 0.999; its decay warms up over the "

@@ -13,6 +13,9 @@ two halves are ``discriminator_step`` and ``generator_step``:
              optimizer step, then each constraint (WGAN: weight clipping)
     G step:  L_G(D(G(z))) (+ L_aux)    backward through a frozen D into G; optimizer step; the average
 
+D's optimizer step lands at once (alternating updates, Algorithm 1) or after G's gradient
+(simultaneous updates): the run's update schedule decides (minigan/gan/updates.py).
+
 What G and D read (z or (z, y); x or (x, y)) and the auxiliary loss come from the run's conditioning
 piece (minigan/conditional/), and the generator's objective (adversarial, feature matching,
 unrolled) from minigan/gan/objectives.py, so the step reads the same for every variant.
@@ -34,7 +37,7 @@ from minigan.data import batches
 from minigan.data import mnist as mnist_data
 from minigan.data import toy as toy_data
 from minigan.evaluation.classifier import load_classifier
-from minigan.gan import lipschitz
+from minigan.gan import lipschitz, updates
 from minigan.gan.discriminator_pass import discriminator_pass
 from minigan.gan.ema import WeightAverage
 from minigan.gan.objectives import generator_objective
@@ -98,6 +101,7 @@ class Trainer:
         # Weight averaging: a copy of G that follows it (minigan/gan/ema.py); never trained, always in eval mode.
         self.G_ema = copy.deepcopy(self.G).eval() if config.ema else None
         self.averaging = WeightAverage(self.G_ema, config.ema) if config.ema else None
+        self.updates = updates.schedule(config.updates)      # when D moves: at once, or after G's gradient
         self.opt_g = self._optimizer(self.G, config.lr_g)
         self.opt_d = self._optimizer(self.D, config.lr_d)
         self.real, self.labels = load_real_data(config) if real_data is None else (_checked_real_data(config, real_data),
@@ -149,6 +153,7 @@ class Trainer:
                 if self.config.fresh_noise:                   # Algorithm 1 draws new z for the G step
                     fake, codes = self._fakes(self.next_noise(len(real)), keep_cache=True)
                 self.last_g = self.generator_step(real, fake, codes, labels)
+            self.updates.step_done()                          # --updates simultaneous: D moves now, after G's gradient
             self.step += 1
             return log_row(self.step, self.epoch + 1, d_record, self.last_g, self.loss.probabilities)
 
@@ -166,12 +171,15 @@ class Trainer:
         for term in self.d_terms:
             terms.update(term(self.D, real, fake, labels))
         norms = checked_gradients(self.step + 1, self.d_groups, {"D": d_loss, **terms}, "D loss")
-        self.opt_d.step(gradients_checked=True)   # checked_gradients just did
-        for constrain in self.constraints:                  # WGAN: clip the weights back into [−c, c]
-            constrain(self.D)
+        self.updates.discriminator_ready(self._move_discriminator)   # now, or after G's gradient (gan/updates.py)
         # The heads' loss is inside d_loss; the log shows it apart too.
         aux_log = {f"d_{aux.name}": aux.values["real"] + aux.values["fake"]} if aux is not None else {}
         return {"d_loss": d_loss, "scores": scores, "terms": terms, "aux": aux_log, "grad_norms": norms}
+
+    def _move_discriminator(self):
+        self.opt_d.step(gradients_checked=True)   # checked_gradients did
+        for constrain in self.constraints:                  # WGAN: clip the weights back into [−c, c]
+            constrain(self.D)
 
     def generator_step(self, real, fake, codes, labels) -> dict:
         """θ_G ← θ_G − update(∇θ_G [L_G(D(G(z))) + L_aux]), back through a frozen D; then G's average."""
