@@ -85,6 +85,9 @@ def _train_settings(args) -> dict:
     from .training import options
 
     given = {o.name: getattr(args, o.name) for o in options.OPTIONS if hasattr(args, o.name)}
+    if given.get("recipe", "none") != "none":      # a paper's set-up; explicit flags win (training/recipes.py)
+        from .training import recipes
+        given = recipes.settings(given["recipe"], given)
     if args.adam is not None:                      # a preset of three options; explicit flags win
         if given.get("optimizer", "adam") != "adam":
             raise ValueError(f"minigan train: --adam {args.adam} is an Adam preset, but --optimizer "

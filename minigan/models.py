@@ -1,4 +1,5 @@
-"""The GANs minigan trains: ``mlp``, ``dcgan``, ``infogan`` (the InfoGAN paper's networks) and ``toy``.
+"""The GANs minigan trains: ``mlp``, ``dcgan``, ``infogan`` (the InfoGAN paper's networks), and for the
+2-D sets ``toy``, ``toy-pacgan`` and ``toy-unrolled`` (the PacGAN and unrolled-GAN papers' networks).
 Each builder returns (G, D).
 
 Image models map noise (N, noise_dim) to images (N, 1, 28, 28) in [-1, 1] (tanh), and images to
@@ -20,10 +21,12 @@ from . import nn
 from .checks import Rule
 from .conditional import Unconditional, from_config
 from .data import IMAGE_DATASETS, TOY_DATASETS
+from .nn.init import orthogonal_with_gain
 
-MODELS = ("mlp", "dcgan", "infogan", "toy")
+MODELS = ("mlp", "dcgan", "infogan", "toy", "toy-pacgan", "toy-unrolled")
+TOY_MODELS = ("toy", "toy-pacgan", "toy-unrolled")        # the networks for the 2-D sets
 MAX_WIDTH = 8          # --width is in (0, MAX_WIDTH]: wider nets than that do not fit a learner's machine
-NOISE_DIM = {"mlp": 100, "dcgan": 100, "infogan": 62, "toy": 2}
+NOISE_DIM = {"mlp": 100, "dcgan": 100, "infogan": 62, "toy": 2, "toy-pacgan": 2, "toy-unrolled": 256}
 
 
 def _scaled(units: int, width: float) -> int:
@@ -200,17 +203,50 @@ def toy(width: float = 1.0, dropout=None, condition=PLAIN):
     return generator, discriminator
 
 
+def toy_pacgan(width: float = 1.0, dropout=None, condition=PLAIN):
+    """The PacGAN toy experiments' networks (Lin et al. 2018; their code's synthetic_data_experiments):
+    G: z (2) → 4 × [Dense 400 without bias, BatchNorm (running-stat momentum 0.05), ReLU] → Dense 2;
+    D: 3 × Maxout (200 units, 5 pieces) → Dense 1. Every weight N(0, 0.02²), every bias 0. PacGAN
+    (``--pack m``) widens D's first layer to read m points."""
+    h, d = _scaled(400, width), _scaled(200, width)
+    layers, features = [], 2
+    for _ in range(4):
+        layers += [nn.Dense(features, h, bias=False, init="dcgan_normal"), nn.BatchNorm1d(h, momentum=0.05), nn.ReLU()]
+        features = h
+    generator = nn.Sequential(*layers, nn.Dense(h, 2, init="dcgan_normal"))
+    discriminator = nn.Sequential(nn.Maxout(2, d, 5, init="dcgan_normal"), nn.Maxout(d, d, 5, init="dcgan_normal"),
+                                  nn.Maxout(d, d, 5, init="dcgan_normal"), nn.Dense(d, 1, init="dcgan_normal"))
+    return generator, discriminator
+
+
+# The orthogonal initializer's gain in the authors' public notebook of the unrolled GAN.
+UNROLLED_GAIN = 1.4
+
+
+def toy_unrolled(width: float = 1.0, dropout=None, condition=PLAIN):
+    """The unrolled GAN's 2-D experiment (Metz et al. 2017, appendix A): G: z (256) → Dense 128, ReLU →
+    Dense 128, ReLU → Dense 2; D: x/4 (to about [−1, 1]) → Dense 128, ReLU → Dense 1. Orthogonal
+    weights (gain 1.4, the authors' notebook), zero biases."""
+    h = _scaled(128, width)
+    init = orthogonal_with_gain(UNROLLED_GAIN)
+    generator = nn.Sequential(nn.Dense(256, h, init=init), nn.ReLU(), nn.Dense(h, h, init=init), nn.ReLU(),
+                              nn.Dense(h, 2, init=init))
+    discriminator = nn.Sequential(nn.Scale(0.25), nn.Dense(2, h, init=init), nn.ReLU(), nn.Dense(h, 1, init=init))
+    return generator, discriminator
+
+
 def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN):
     """(G, D) for model ``name`` at ``width``; ``dropout``: the dcgan D's rate (mlp and toy have none);
     ``condition``: a piece from minigan/conditional/ (the toy model has none)."""
-    builders = {"mlp": mlp, "dcgan": dcgan, "infogan": infogan, "toy": toy}
+    builders = {"mlp": mlp, "dcgan": dcgan, "infogan": infogan, "toy": toy, "toy-pacgan": toy_pacgan,
+                "toy-unrolled": toy_unrolled}
     if name not in builders:
         raise ValueError(f"minigan.models: unknown model {name!r}; expected one of {sorted(builders)}")
     if isinstance(width, bool) or not (isinstance(width, (int, float)) and 0 < width <= MAX_WIDTH):
         raise ValueError(f"minigan.models: width must be in (0, {MAX_WIDTH}], got {width!r}")
     if dropout and name != "dcgan":
         raise ValueError(f"minigan.models: the {name} discriminator has no Dropout layers, got dropout={dropout!r}")
-    if name == "toy" and condition.name is not None:
+    if name in TOY_MODELS and condition.name is not None:
         raise ValueError(f"minigan.models: the toy model learns unlabeled 2-D points; it has no {condition.name} "
                          "version (use --model mlp, dcgan or infogan on an image set)")
     return builders[name](width, dropout, condition)
@@ -238,11 +274,11 @@ def build_from_config(config: dict):
 # What the networks above can be trained on, as rules of the training options (minigan/training/options.py).
 RULES = [
     Rule("the toy model learns the toy sets",
-         lambda c: (c.model == "toy") != (c.dataset in TOY_DATASETS),
-         lambda c: f"--model {c.model} does not fit --dataset {c.dataset}: the toy model learns the 2-D sets "
+         lambda c: (c.model in TOY_MODELS) != (c.dataset in TOY_DATASETS),
+         lambda c: f"--model {c.model} does not fit --dataset {c.dataset}: the toy models learn the 2-D sets "
                    f"{', '.join(TOY_DATASETS)}; mlp, dcgan and infogan the image sets {', '.join(IMAGE_DATASETS)}"),
     Rule("BatchNorm needs two samples",
-         lambda c: c.model in ("dcgan", "infogan") and c.batch_size < 2,
+         lambda c: c.model in ("dcgan", "infogan", "toy-pacgan") and c.batch_size < 2,
          lambda c: f"--batch-size {c.batch_size} is too small for --model {c.model}: its BatchNorm layers normalize "
                    "each feature over the batch, which needs at least 2 samples"),
     Rule("PacGAN packs divide the batch",

@@ -79,7 +79,7 @@ RULES = mismatch.RULES + [
          lambda c: len(_chosen(c)) > 1,
          lambda c: f"{' and '.join(_chosen(c))} are different ways to condition a GAN; choose one"),
     Rule("conditioning needs labeled images",
-         lambda c: bool(_chosen(c)) and (c.model == "toy" or c.dataset not in IMAGE_DATASETS),
+         lambda c: bool(_chosen(c)) and (c.model.startswith("toy") or c.dataset not in IMAGE_DATASETS),
          lambda c: f"{_chosen(c)[0]} needs an image set ({', '.join(IMAGE_DATASETS)}) and an image model (--model mlp, "
                    f"dcgan or infogan), got --model {c.model} --dataset {c.dataset}"),
     Rule("the pieces that read one input and one output",

@@ -382,6 +382,11 @@ def leaky_point_critic():
     return nn.Sequential(nn.Dense(2, 6), nn.LeakyReLU(0.2), nn.Dense(6, 5), nn.LeakyReLU(0.2), nn.Dense(5, 1))
 
 
+def scaled_point_critic():
+    """The unrolled toy D's shape (Metz et al.: x/4 first), smooth: Scale's double backward is in the chain."""
+    return nn.Sequential(nn.Scale(0.25), nn.Dense(2, 6), nn.Tanh(), nn.Dense(6, 1))
+
+
 @dataclass
 class SecondOrderCase:
     """``kind``: "hvp" (a Hessian-vector product of L_D) or "unrolled" (the unrolled generator gradient)."""
@@ -402,6 +407,8 @@ SECOND_ORDER_CASES = [
     SecondOrderCase("unrolled G gradient, k=3, non-saturating", "unrolled", "nonsaturating", smooth_point_critic, 94, 3),
     SecondOrderCase("unrolled G gradient, k=3, minimax", "unrolled", "minimax", smooth_point_critic, 95, 3),
     SecondOrderCase("unrolled G gradient, k=2, LeakyReLU critic", "unrolled", "nonsaturating", leaky_point_critic, 96, 2),
+    SecondOrderCase("unrolled G gradient, k=3, critic reading x/4 (Scale)", "unrolled", "nonsaturating",
+                    scaled_point_critic, 97, 3),
 ]
 
 

@@ -49,6 +49,7 @@ class ConvLayer(Module):
         self.kernel_size = pair(where, kernel_size, "kernel_size", 1)
         self.stride = pair(where, stride, "stride", 1)
         self.padding = parse_padding(where, padding)
+        self.init = init                               # kept for widened_input (PacGAN's packing)
         kh, kw = self.kernel_size
         fan_in, fan_out = in_channels * kh * kw, out_channels * kh * kw
         shape = (in_channels, out_channels, kh, kw) if transposed else (out_channels, in_channels, kh, kw)
@@ -88,6 +89,11 @@ class Conv2d(ConvLayer):
                  bias: bool = True, init="glorot_uniform"):
         super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding, bias, init,
                          transposed=False)
+
+    def widened_input(self, factor: int) -> "Conv2d":
+        """A new Conv2d like this one with ``factor`` times the input channels (PacGAN packs m samples)."""
+        return Conv2d(self.in_channels * factor, self.out_channels, self.kernel_size, self.stride, self.padding,
+                      bias=self.bias is not None, init=self.init)
 
     def geometry(self, h: int, w: int):
         """((pad_top, pad_bottom), (pad_left, pad_right)), (Ho, Wo) for an h×w input."""

@@ -27,10 +27,15 @@ class Dense(Module):
         super().__init__()
         self.in_features = check_positive_int("Dense", in_features, "in_features")
         self.out_features = check_positive_int("Dense", out_features, "out_features")
+        self.init = init                               # kept for widened_input (PacGAN's packing)
         draw = get_initializer("Dense", init)
         w = draw((in_features, out_features), fan_in=in_features, fan_out=out_features)
         self.weight = parameter_from_host(w, "weight")
         self.bias = parameter_from_host(numpy.zeros(out_features), "bias") if bias else None
+
+    def widened_input(self, factor: int) -> "Dense":
+        """A new Dense layer like this one with ``factor`` times the inputs (PacGAN packs m samples)."""
+        return Dense(self.in_features * factor, self.out_features, bias=self.bias is not None, init=self.init)
 
     def extra_repr(self):
         return f"{self.in_features}→{self.out_features}" + ("" if self.bias is not None else ", bias=False")

@@ -33,10 +33,16 @@ class Maxout(Module):
         self.in_features = check_positive_int("Maxout", in_features, "in_features")
         self.out_features = check_positive_int("Maxout", out_features, "out_features")
         self.pieces = check_positive_int("Maxout", pieces, "pieces")
+        self.init = init                               # kept for widened_input (PacGAN's packing)
         draw = get_initializer("Maxout", init)
         w = draw((in_features, out_features, pieces), fan_in=in_features, fan_out=out_features)
         self.weight = parameter_from_host(w, "weight")
         self.bias = parameter_from_host(numpy.zeros((out_features, pieces)), "bias") if bias else None
+
+    def widened_input(self, factor: int) -> "Maxout":
+        """A new Maxout layer like this one with ``factor`` times the inputs (PacGAN packs m samples)."""
+        return Maxout(self.in_features * factor, self.out_features, self.pieces, bias=self.bias is not None,
+                      init=self.init)
 
     def extra_repr(self):
         return (f"{self.in_features}→{self.out_features}, {self.pieces} pieces"

@@ -11,8 +11,6 @@ widens D's first layer to take m samples. Proof: `minigan gradcheck` rows "Pack 
 from __future__ import annotations
 
 from minigan.checks import check_positive_int
-from .conv import Conv2d
-from .dense import Dense
 from .module import Module
 from .sequential import Sequential
 
@@ -45,19 +43,17 @@ class Pack(Module):
 
 
 def pack_discriminator(D, m: int):
-    """Sequential(Pack(m), *D.layers) with D's first Dense or Conv2d widened to m times its inputs."""
+    """Sequential(Pack(m), *D.layers) with D's first layer with parameters (Dense, Maxout, Conv2d)
+    widened to m times its inputs, initialized as D's was."""
     if m == 1:
         return D
     layers = list(D.layers)
     first = next((i for i, layer in enumerate(layers) if layer.parameters()), None)
     old = layers[first] if first is not None else None
-    if isinstance(old, Dense):
-        layers[first] = Dense(old.in_features * m, old.out_features, bias=old.bias is not None)
-    elif isinstance(old, Conv2d):
-        layers[first] = Conv2d(old.in_channels * m, old.out_channels, old.kernel_size, old.stride, old.padding,
-                               bias=old.bias is not None)
-    else:
-        raise TypeError(f"pack_discriminator: D's first layer with parameters must be Dense or Conv2d, got {old!r}")
+    if not hasattr(old, "widened_input"):
+        raise TypeError(f"pack_discriminator: D's first layer with parameters must be Dense, Maxout or Conv2d (a "
+                        f"layer that can read m samples side by side), got {old!r}")
+    layers[first] = old.widened_input(m)
     return Sequential(Pack(m), *layers)
 
 

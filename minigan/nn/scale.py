@@ -4,7 +4,9 @@ The InfoGAN paper's generator (minigan/models.py ``infogan``) reads z at the spr
 prior: the paper draws z ~ U(−1, 1), of standard deviation 1/√3, while minigan draws every z from
 N(0, 1), so that G multiplies z by 1/√3 before joining the codes to it. What matters is z's size next
 to the codes': the layer after the join is followed by BatchNorm, which undoes any common scale.
-Derivation: docs/backward/multi-input.md#scale. Gradient check: the "Scale" row of ``minigan gradcheck``.
+The unrolled GAN's toy discriminator (Metz et al. 2017) divides its input by 4 the same way.
+Derivation: docs/backward/multi-input.md#scale. Gradient check: the "Scale" row of ``minigan gradcheck``,
+and (its double backward) "unrolled G gradient, k=3, critic reading x/4 (Scale)".
 """
 from __future__ import annotations
 
@@ -32,3 +34,8 @@ class Scale(Module):
 
     def _backward(self, dy, cache):
         return dy * dy.dtype.type(self.factor)          # y = s·x: each x reaches the loss through s
+
+    def _double_backward(self, ddx, dy, cache):
+        # The backward dx = s·dy is linear in dy and does not involve x: its linearized forward is the
+        # forward itself, and nothing flows to x (the unrolled toy D divides its input by 4 this way).
+        return ddx * ddx.dtype.type(self.factor), None

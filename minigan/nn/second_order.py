@@ -17,7 +17,7 @@ Layers with parameters say they can with ``differentiates_parameter_gradients = 
 :meth:`SecondOrder.second_order_problem` names the first that cannot.
 
 Layers with a double backward: Dense, Conv2d, the activations (ReLU, LeakyReLU, Tanh, Sigmoid),
-Flatten, Reshape, Identity, Pack, Planes, SpectralNorm, Sequential, and BatchNorm and Dropout in
+Flatten, Reshape, Identity, Pack, Planes, Scale, SpectralNorm, Sequential, and BatchNorm and Dropout in
 eval mode (tests/test_penalties.py checks this list against the layers).
 """
 from __future__ import annotations
@@ -70,7 +70,7 @@ class SecondOrder:
         if type(self)._double_backward is SecondOrder._double_backward:
             return (f"{self} has no double backward (the backward of its backward, which a gradient "
                     "penalty needs); critics can be built from Dense, Conv2d, ReLU, LeakyReLU, Tanh, "
-                    "Sigmoid, Flatten, Reshape, Identity, Pack, Planes, SpectralNorm and Sequential (BatchNorm and Dropout "
+                    "Sigmoid, Flatten, Reshape, Identity, Pack, Planes, Scale, SpectralNorm and Sequential (BatchNorm and Dropout "
                     "in eval mode only)")
         return None
 

@@ -6,6 +6,7 @@ Read in this order:
    and the compatibility rules between them; the command line, the validation and the docs' table
    are made from it;
 2. ``config.py``: ``TrainConfig``, a run's settings, built and checked from that table;
+   ``recipes.py``: a paper's toy experiment as one named set of those settings (``--recipe``);
 3. ``trainer.py``: ``Trainer``, whose ``train_step`` is Algorithm 1 (the D step, then the G step);
    ``watch.py``: the guards, the gradient norms and the log row around each step;
 4. ``run.py``: ``train()``, the loop around the steps: the run folder, the log, checkpoints,

@@ -28,6 +28,8 @@ from minigan import conditional, losses, models
 from minigan.data import DATASETS, IMAGE_DATASETS, TOY_DATASETS
 from minigan.gan import lipschitz, objectives
 
+from .recipes import RECIPES
+
 INF = math.inf
 
 
@@ -139,9 +141,13 @@ class Option:
 O = Option
 OPTIONS = [
     # What is trained, on what.
-    O("model", str, "mlp", "the network pair; infogan: the InfoGAN paper's networks (docs/infogan.md)",
+    O("recipe", str, "none", "a published experiment's set-up (networks, loss, optimizer, updates, batch, data, "
+      "budget), which flags given beside it override: pacgan (Lin et al. 2018's toy experiments), unrolled (Metz "
+      "et al. 2017's); minigan/training/recipes.py", choices=("none",) + tuple(RECIPES), metavar="NAME"),
+    O("model", str, "mlp", "the network pair; infogan: the InfoGAN paper's networks (docs/infogan.md); toy-pacgan, toy-unrolled: "
+      "the PacGAN and unrolled-GAN papers' networks for the 2-D sets (docs/mode-collapse.md)",
       choices=models.MODELS),
-    O("dataset", str, "mnist", "training data; ring and grid are 2-D mixtures for --model toy", choices=DATASETS),
+    O("dataset", str, "mnist", "training data; ring and grid are 2-D mixtures for the toy models", choices=DATASETS),
     O("loss", str, "nonsaturating", "the GAN loss. wgan and wgan-gp bring their papers' settings, which flags override: "
       "wgan = RMSProp 5e-5, n_critic 5, clipping 0.01; wgan-gp = Adam 1e-4, betas (0, 0.9), n_critic 5, gradient "
       "penalty 10, no dropout in D; acgan = nonsaturating with a class head on D (AC-GAN, conditional on the class)",

@@ -127,7 +127,7 @@ def sample(run: str, n: int, out: str, grid: str | None = None, seed: int = 0, d
     rng = numpy.random.default_rng(seed)
     codes = sample_codes(condition, n, rng, label)     # refuses --label on an unconditional run, or out of range
     generated = generate(G, n, models.noise_dim(config), rng, device, batch_size, codes, condition, where=where)
-    toy = config["model"] == "toy"
+    toy = config["model"] in models.TOY_MODELS
     arrays = {"points": generated.astype(numpy.float64)} if toy else {"images": to_uint8(generated)[:, 0]}
     arrays.update(zip(condition.code_names, codes))      # labels (and InfoGAN's continuous codes)
     arrays["config"] = numpy.array(json.dumps(config))

@@ -117,7 +117,7 @@ class Trainer:
         picture_rng = numpy.random.default_rng(config.seed + SEED_OFFSETS["pictures"])
         self.picture_columns = 10 if self.condition.classes else 8
         self.fixed_codes = grid_codes(self.condition, self.picture_columns, picture_rng)
-        n_pictures = len(self.fixed_codes[0]) if self.fixed_codes else (64 if config.model != "toy" else 1000)
+        n_pictures = len(self.fixed_codes[0]) if self.fixed_codes else (64 if config.model not in models.TOY_MODELS else 1000)
         self.fixed_noise = picture_rng.standard_normal((n_pictures, self.noise_dim)).astype(numpy.float32)
         self.step = 0                  # steps done (one real batch each)
         self.epoch = 0                 # epochs completed

@@ -1,0 +1,63 @@
+"""Recipes (minigan/training/recipes.py): a paper's set-up under one name, flags on top, recorded in
+config.json; and the two papers' toy networks they train (minigan/models.py)."""
+import json
+
+import numpy
+import pytest
+
+from minigan import models, nn
+from minigan.cli import main
+from minigan.training import TrainConfig, recipes
+
+
+def test_a_recipe_sets_the_papers_options_and_flags_override_them(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--recipe", "pacgan", "--dataset", "ring", "--pack", "2", "--batch-size", "50",
+                 "--max-steps", "2", "--toy-samples", "500", "--out", str(out), "--quiet"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    pacgan = recipes.RECIPES["pacgan"].settings
+    for key in ("model", "loss", "updates", "optimizer", "lr_g", "lr_d", "beta1", "beta2", "epochs"):
+        assert config[key] == pacgan[key], key                  # the recipe's
+    assert (config["recipe"], config["dataset"], config["pack"], config["batch_size"]) == ("pacgan", "ring", 2, 50)
+
+
+def test_recipes_in_python_and_a_wrong_name():
+    config = TrainConfig(**recipes.settings("unrolled", {"unroll": 10})).validate()
+    assert (config.model, config.unroll, config.batch_size, config.loss, config.recipe) == \
+        ("toy-unrolled", 10, 512, "minimax", "unrolled")
+    assert TrainConfig().recipe == "none"
+    with pytest.raises(ValueError, match="--recipe must be one of pacgan, unrolled, got 'pacman'"):
+        recipes.settings("pacman")
+
+
+def test_the_pacgan_toy_networks_are_the_papers():
+    G, D = models.build("toy-pacgan")
+    dense = [m for m in G.layers if isinstance(m, nn.Dense)]
+    norms = [m for m in G.layers if isinstance(m, nn.BatchNorm1d)]
+    assert [(m.in_features, m.out_features, m.bias is None) for m in dense] == \
+        [(2, 400, True), (400, 400, True), (400, 400, True), (400, 400, True), (400, 2, False)]
+    assert len(norms) == 4 and all(m.momentum == 0.05 for m in norms)
+    maxouts = [m for m in D.layers if isinstance(m, nn.Maxout)]
+    assert [(m.in_features, m.out_features, m.pieces) for m in maxouts] == [(2, 200, 5), (200, 200, 5), (200, 200, 5)]
+    assert isinstance(D.layers[-1], nn.Dense) and D.layers[-1].out_features == 1
+    weights = numpy.concatenate([p.data.ravel() for p in D.parameters() + G.parameters() if p.data.ndim > 1])
+    assert abs(weights.std() - 0.02) < 0.001                     # N(0, 0.02²), the paper's code
+    packed = nn.pack_discriminator(D, 2)                         # PacGAN widens the first Maxout, same init
+    first = packed.layers[1]
+    assert isinstance(first, nn.Maxout) and first.in_features == 4 and abs(first.weight.data.std() - 0.02) < 0.002
+
+
+def test_the_unrolled_toy_networks_are_the_papers():
+    G, D = models.build("toy-unrolled")
+    assert models.noise_dim({"model": "toy-unrolled"}) == 256
+    assert isinstance(D.layers[0], nn.Scale) and D.layers[0].factor == 0.25         # x/4 first
+    for layer in [m for m in G.layers + D.layers if isinstance(m, nn.Dense)]:
+        w = layer.weight.data.astype(numpy.float64)
+        numpy.testing.assert_allclose(numpy.linalg.svd(w, compute_uv=False), models.UNROLLED_GAIN, rtol=1e-5)
+    assert [type(m).__name__ for m in G.layers] == ["Dense", "ReLU", "Dense", "ReLU", "Dense"]
+    assert [type(m).__name__ for m in D.layers] == ["Scale", "Dense", "ReLU", "Dense"]
+
+
+def test_the_toy_networks_refuse_an_image_set():
+    with pytest.raises(ValueError, match="--model toy-pacgan does not fit --dataset mnist"):
+        TrainConfig(model="toy-pacgan", dataset="mnist").validate()
