@@ -11,13 +11,13 @@ from minigan.nn.init import orthogonal, orthogonal_with_gain
 
 
 def naive_maxout(x, W, b):
-    """y[n, o] = max over j of (Σ_d x[n, d] W[d, o, j] + b[o, j]), one element at a time."""
+    """y[n, o] = max over j of (Σ_d x[n, d] W[d, j, o] + b[j, o]), one element at a time."""
     n, d_in = x.shape
-    _, d_out, k = W.shape
+    _, k, d_out = W.shape
     y = numpy.zeros((n, d_out))
     for i in range(n):
         for o in range(d_out):
-            pieces = [sum(x[i, d] * W[d, o, j] for d in range(d_in)) + (b[o, j] if b is not None else 0.0)
+            pieces = [sum(x[i, d] * W[d, j, o] for d in range(d_in)) + (b[j, o] if b is not None else 0.0)
                       for j in range(k)]
             y[i, o] = max(pieces)
     return y
@@ -27,7 +27,7 @@ def naive_maxout(x, W, b):
 def test_the_maxout_forward_matches_loops(xp, bias):
     layer = nn.Maxout(4, 3, 5, bias=bias).to(device="cpu" if xp is numpy else "gpu")
     if bias:
-        layer.bias.data[...] = xp.asarray(numpy.random.default_rng(1).standard_normal((3, 5)).astype(numpy.float32))
+        layer.bias.data[...] = xp.asarray(numpy.random.default_rng(1).standard_normal((5, 3)).astype(numpy.float32))
     x = numpy.random.default_rng(0).standard_normal((6, 4)).astype(numpy.float32)
     y = to_numpy(layer.forward(xp.asarray(x)))
     ref = naive_maxout(x, to_numpy(layer.weight.data), to_numpy(layer.bias.data) if bias else None)
@@ -43,8 +43,8 @@ def _maxout_gaps(module, x):
             z = x @ layer.weight.data.reshape(layer.in_features, -1)
             if layer.bias is not None:
                 z = z + layer.bias.data.reshape(-1)
-            top2 = numpy.sort(z.reshape(len(x), layer.out_features, layer.pieces), axis=2)[:, :, -2:]
-            gaps.append(float((top2[:, :, 1] - top2[:, :, 0]).min()))
+            top2 = numpy.sort(z.reshape(len(x), layer.pieces, layer.out_features), axis=1)[:, -2:, :]
+            gaps.append(float((top2[:, 1] - top2[:, 0]).min()))
         x = layer.predict(x)
     return gaps
 
@@ -61,14 +61,29 @@ def test_the_maxout_cases_stay_away_from_ties(case):
 def test_relu_is_a_maxout_of_two_pieces():
     """ReLU(x) = max(x, 0): a Maxout with pieces x·1 and x·0, and their gradients agree too."""
     layer = nn.Maxout(3, 3, 2, bias=False)
-    weight = numpy.zeros((3, 3, 2), dtype=numpy.float32)
-    weight[numpy.arange(3), numpy.arange(3), 0] = 1.0          # piece 0 of unit o is x[o]; piece 1 is 0
+    weight = numpy.zeros((3, 2, 3), dtype=numpy.float32)
+    weight[numpy.arange(3), 0, numpy.arange(3)] = 1.0          # piece 0 of unit o is x[o]; piece 1 is 0
     layer.weight.data[...] = weight
     x = numpy.array([[1.5, -0.5, 0.25], [-2.0, 3.0, -0.1]], dtype=numpy.float32)
     dy = numpy.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=numpy.float32)
     relu = nn.ReLU()
     numpy.testing.assert_array_equal(layer.forward(x), relu.forward(x))
     numpy.testing.assert_array_equal(layer.backward(dy), relu.backward(dy))
+
+
+def test_an_exact_tie_gives_the_gradient_to_the_first_piece_only():
+    """Two identical pieces tie everywhere: the subgradient must not count the upstream twice."""
+    layer = nn.Maxout(2, 3, 3, bias=False)
+    w = numpy.random.default_rng(4).standard_normal((2, 3, 3)).astype(numpy.float32)
+    w[:, 2] = w[:, 0]                                            # pieces 0 and 2 are the same function
+    w[:, 1] = -10 * numpy.abs(w[:, 0]) - 1                       # piece 1 never wins for x > 0
+    layer.weight.data[...] = w
+    x = numpy.abs(numpy.random.default_rng(5).standard_normal((4, 2))).astype(numpy.float32) + 0.1
+    y = layer.forward(x)
+    numpy.testing.assert_allclose(y, x @ w[:, 0])
+    dx = layer.backward(numpy.ones_like(y))
+    numpy.testing.assert_allclose(dx, numpy.ones_like(y) @ w[:, 0].T, rtol=1e-6)   # once, not twice
+    assert not layer.weight.grad[:, 2].any() and layer.weight.grad[:, 0].any()
 
 
 def test_maxout_gradients_accumulate_and_skip_frozen_parameters():

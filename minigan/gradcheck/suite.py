@@ -186,7 +186,7 @@ def maxout_case(in_features, out_features, pieces, n, seed, bias=True):
         manual_seed(seed)
         layer = nn.Maxout(in_features, out_features, pieces, bias=bias)
         if bias:
-            layer.bias.data[...] = normal((out_features, pieces), seed + 1)
+            layer.bias.data[...] = normal((pieces, out_features), seed + 1)
         return layer, normal((n, in_features), seed + 2, scale=2.0)
     return build
 
