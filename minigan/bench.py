@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy
 from tqdm import tqdm
 
-from . import nn
+from . import models, nn
 from .backend import to_device, xp_for
-from .training import Trainer, TrainConfig, threads
+from .training import Trainer, TrainConfig, recipes, threads
 
 TARGET_FRACTION = 0.5   # issue target: forward + backward at ≥ 50% of the matrix-product peak
 
@@ -185,11 +185,20 @@ def main_layers(args) -> int:
 DEFAULT_TRAIN_CONFIGS = [("mlp", 1.0), ("dcgan", 1.0), ("dcgan", 0.25)]
 
 
+# What a recipe's bench row leaves out of its settings: the data and the budget, not the step.
+NOT_THE_STEP = ("dataset", "toy_samples", "epochs", "max_steps", "batch_size")
+
+
+def recipe_step(name: str) -> dict:
+    """The TrainConfig fields that shape a recipe's training step (networks, loss, optimizer, updates)."""
+    return {k: v for k, v in recipes.settings(name).items() if k not in NOT_THE_STEP}
+
+
 def _ms_per_train_step(model, width, batch_size, device, steps, warmup, loss, **fields) -> float:
-    dataset = "ring" if model == "toy" else "mnist"
-    config = TrainConfig(model=model, dataset=dataset, width=width, batch_size=batch_size, device=device, out="",
-                         loss=loss, **fields)
-    shape = (batch_size * 4, 2) if model == "toy" else (batch_size * 4, 1, 28, 28)
+    toy = model in models.TOY_MODELS
+    config = TrainConfig(**{"model": model, "dataset": "ring" if toy else "mnist", "width": width,
+                            "batch_size": batch_size, "device": device, "out": "", "loss": loss, **fields})
+    shape = (batch_size * 4, 2) if toy else (batch_size * 4, 1, 28, 28)
     real_data = numpy.random.default_rng(0).uniform(-1, 1, shape).astype(numpy.float32)
     trainer = Trainer(config, real_data=real_data)
     real = to_device(real_data[:batch_size], device)
@@ -203,12 +212,17 @@ def _ms_per_train_step(model, width, batch_size, device, steps, warmup, loss, **
 
 
 def bench_train_one(model: str, width: float, batch_size: int, device: str, steps: int, warmup: int = 5,
-                    loss: str = "nonsaturating") -> dict:
+                    loss: str = "nonsaturating", recipe: str = "none") -> dict:
     """Median ms of ``Trainer.train_step`` (G forward, D on real and fake, both backward passes,
-    both optimizer steps, float32) on synthetic data, after ``warmup`` steps."""
-    ms = _ms_per_train_step(model, width, batch_size, device, steps, warmup, loss)
+    both optimizer steps, float32) on synthetic data, after ``warmup`` steps. ``recipe``: time that
+    paper's step instead (its networks, loss, optimizer and update schedule; minigan/training/recipes.py)."""
+    fields = recipe_step(recipe) if recipe != "none" else {}
+    if fields:
+        model, loss = fields.pop("model"), fields.pop("loss")
+    ms = _ms_per_train_step(model, width, batch_size, device, steps, warmup, loss, **fields)
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
-    row = {"model": model, **({"loss": loss} if loss != "nonsaturating" else {}), "width": width, "batch": batch_size,
+    row = {**({"recipe": recipe} if recipe != "none" else {}), "model": model,
+           **({"loss": loss} if loss != "nonsaturating" else {}), "width": width, "batch": batch_size,
            "device": device, "ms_per_step": round(ms, 2), "samples_per_s": round(batch_size / (ms * 1e-3)),
            "peak_rss_mib": round(peak_rss_mib), "threads": threads.current()[0]}
     if loss == "wgan-gp":       # the same critic (WGAN-GP's preset has no dropout) under plain WGAN
@@ -221,20 +235,23 @@ def bench_train_one(model: str, width: float, batch_size: int, device: str, step
 
 def main_train(args) -> int:
     """One JSON object per line per configuration; each runs in a fresh process so its peak RSS is its own."""
-    if args.model is not None:
+    if args.recipe != "none":
+        configs = [(recipe_step(args.recipe)["model"], args.width)]
+    elif args.model is not None:
         configs = [(args.model, args.width)]
     else:
         configs = DEFAULT_TRAIN_CONFIGS
+    batch_size = args.batch_size or (recipes.RECIPES[args.recipe].settings["batch_size"] if args.recipe != "none" else 64)
     if not args.in_process:
             print(f"# minigan bench train: {threads.describe(args.threads)}", file=sys.stderr, flush=True)
     if len(configs) == 1 and args.in_process:
-        print(json.dumps(bench_train_one(configs[0][0], configs[0][1], args.batch_size, args.device, args.steps,
-                                         loss=args.loss)))
+        print(json.dumps(bench_train_one(configs[0][0], configs[0][1], batch_size, args.device, args.steps,
+                                         loss=args.loss, recipe=args.recipe)))
         return 0
     for model, width in configs:
         cmd = [sys.executable, "-m", "minigan", "bench", "train", "--model", model, "--width", str(width),
-               "--batch-size", str(args.batch_size), "--device", args.device, "--steps", str(args.steps),
-               "--loss", args.loss, "--in-process"] + (["--threads", str(args.threads)] if args.threads else [])
+               "--batch-size", str(batch_size), "--device", args.device, "--steps", str(args.steps),
+               "--loss", args.loss, "--recipe", args.recipe, "--in-process"] + (["--threads", str(args.threads)] if args.threads else [])
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)

@@ -398,10 +398,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Time the full training step (G forward, D on real and fake, both backward passes, both "
                     "Adam steps; float32) after a warm-up; one JSON object per line per configuration. Without "
                     "--model: mlp, dcgan and dcgan --width 0.25, at batch 64.")
-    btrain.add_argument("--model", choices=("mlp", "dcgan", "infogan", "toy"), default=None,
+    btrain.add_argument("--model", choices=("mlp", "dcgan", "infogan", "toy", "toy-pacgan", "toy-unrolled"), default=None,
                         help="one model (default: mlp, dcgan and dcgan at width 0.25)")
+    btrain.add_argument("--recipe", choices=("none", "pacgan", "unrolled"), default="none",
+                        help="time a paper's step: its networks, loss, optimizer and update schedule, at its batch "
+                             "size unless --batch-size is given (minigan/training/recipes.py)")
     btrain.add_argument("--width", type=_positive_float, default=1.0, help="width multiplier with --model (default: 1)")
-    btrain.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default: 64)")
+    btrain.add_argument("--batch-size", type=_positive_int, default=None,
+                        help="batch size (default: 64, or the recipe's)")
     btrain.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="device (default: cpu)")
     btrain.add_argument("--steps", type=_positive_int, default=30, help="timed steps; the median is reported")
     btrain.add_argument("--loss", choices=("nonsaturating", "wgan", "wgan-gp"), default="nonsaturating",

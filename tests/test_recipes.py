@@ -61,3 +61,9 @@ def test_the_unrolled_toy_networks_are_the_papers():
 def test_the_toy_networks_refuse_an_image_set():
     with pytest.raises(ValueError, match="--model toy-pacgan does not fit --dataset mnist"):
         TrainConfig(model="toy-pacgan", dataset="mnist").validate()
+
+
+def test_bench_times_a_recipes_step(capsys):
+    assert main(["bench", "train", "--recipe", "pacgan", "--steps", "2", "--batch-size", "20", "--in-process"]) == 0
+    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (row["recipe"], row["model"], row["batch"]) == ("pacgan", "toy-pacgan", 20) and row["ms_per_step"] > 0

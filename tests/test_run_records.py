@@ -158,8 +158,6 @@ def test_resume_without_a_run_names_the_missing_file(tmp_path, capsys):
 # ---- damaged checkpoints and non-finite weights --------------------------------------------------------
 import shutil  # noqa: E402
 
-import numpy  # noqa: E402,F811
-
 
 def _damage(data: bytes, how: str) -> bytes:
     if how == "empty":

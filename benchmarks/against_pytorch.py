@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""minigan's training step beside PyTorch's, in one run: ms/step, the ratio, the BLAS kernel, the threads.
+
+PyTorch is never a dependency of minigan or of its tests. Install both into an environment of
+their own, beside the project's:
+
+    python3 -m venv .venv-bench && . .venv-bench/bin/activate
+    pip install -e . torch==2.13.0 threadpoolctl
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/against_pytorch.py --threads 2
+
+(``env -u ...`` lets NumPy's OpenBLAS pick its native kernels, as on a learner's machine; the
+project's machines force the Haswell ones.) Each minigan row is ``minigan bench train`` in a fresh
+process; each PyTorch row builds the same networks and the same step in this one. Rows alternate
+between the two, ``--rounds`` times, and the medians are printed.
+
+The steps (the first three as ../shared/bench/torch_reference.py defines them):
+
+* ``mlp``, ``dcgan``, ``dcgan-0.25``: z ~ N(0, 1), fake = G(z); D step: BCE(D(real), 1) +
+  BCE(D(fake.detach()), 0), backward, Adam; G step: BCE(D(fake), 1) back through D, Adam.
+  Adam 2e-4, betas (0.5, 0.999); batch 64 unless --batch-size.
+* ``pacgan``: the PacGAN toy experiment's step (``--recipe pacgan``, minigan/training/recipes.py):
+  G 2 → 4 × [Linear 400 (no bias), BatchNorm (momentum 0.05), ReLU] → 2; D 3 × maxout (200 units,
+  5 pieces) → 1; both gradients from the same batch and the same D, then both Adam steps (1e-4,
+  betas (0.8, 0.999)); batch 100.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+MODELS = {"mlp": ["--model", "mlp"], "dcgan-0.25": ["--model", "dcgan", "--width", "0.25"],
+          "dcgan": ["--model", "dcgan"], "pacgan": ["--recipe", "pacgan"]}
+BATCH = {"pacgan": 100}
+
+
+def minigan_ms(name, batch, threads, steps):
+    cmd = [sys.executable, "-m", "minigan", "bench", "train", *MODELS[name], "--steps", str(steps),
+           "--threads", str(threads)] + (["--batch-size", str(batch)] if batch else [])
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])["ms_per_step"]
+
+
+def torch_networks(name, torch):
+    nn = torch.nn
+    if name == "pacgan":
+        layers, features = [], 2
+        for _ in range(4):
+            layers += [nn.Linear(features, 400, bias=False), nn.BatchNorm1d(400, momentum=0.05), nn.ReLU()]
+            features = 400
+        G = nn.Sequential(*layers, nn.Linear(400, 2))
+
+        class Maxout(nn.Module):
+            def __init__(self, i, o, k):
+                super().__init__()
+                self.linear, self.k, self.o = nn.Linear(i, o * k), k, o
+
+            def forward(self, x):
+                return self.linear(x).view(x.shape[0], self.k, self.o).max(dim=1).values
+
+        D = nn.Sequential(Maxout(2, 200, 5), Maxout(200, 200, 5), Maxout(200, 200, 5), nn.Linear(200, 1))
+        return G, D, 2, (2,)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "bench"))
+    import torch_reference
+    G, D = torch_reference.build({"dcgan-0.25": "dcgan_small"}.get(name, name), torch)
+    return G, D, 100, (1, 28, 28)
+
+
+def torch_ms(name, batch, threads, steps):
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    G, D, z_dim, shape = torch_networks(name, torch)
+    G.train(), D.train()
+    simultaneous = name == "pacgan"
+    lr, betas = (1e-4, (0.8, 0.999)) if simultaneous else (2e-4, (0.5, 0.999))
+    opt_g, opt_d = torch.optim.Adam(G.parameters(), lr=lr, betas=betas), torch.optim.Adam(D.parameters(), lr=lr, betas=betas)
+    bce = torch.nn.BCEWithLogitsLoss()
+    real = torch.rand((batch, *shape)) * 2 - 1
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+
+    def step():
+        fake = G(torch.randn(batch, z_dim))
+        opt_d.zero_grad()
+        (bce(D(real), ones) + bce(D(fake.detach()), zeros)).backward()
+        if not simultaneous:
+            opt_d.step()
+        g_loss = bce(D(fake), ones)
+        grads = torch.autograd.grad(g_loss, list(G.parameters()))        # D's .grad untouched, as minigan's frozen D
+        for p, g in zip(G.parameters(), grads):
+            p.grad = g
+        if simultaneous:
+            opt_d.step()                                                 # after G's gradient: both from the same D
+        opt_g.step()
+
+    for _ in range(5):
+        step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def blas():
+    import numpy  # noqa: F401  (threadpoolctl reports the libraries already loaded)
+    from threadpoolctl import threadpool_info
+    return "; ".join(f"{i['internal_api']} {i.get('version')} ({i.get('architecture')})" for i in threadpool_info()
+                     if i["user_api"] == "blas")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
+    parser.add_argument("--batch-size", type=int, default=None, help="default: 64, 100 for pacgan")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=30, help="timed steps per measurement (median)")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements per side, alternating")
+    args = parser.parse_args()
+    import torch
+    print(f"# {time.strftime('%Y-%m-%d')}, {args.threads} threads; NumPy's BLAS: {blas()}; PyTorch {torch.__version__}")
+    print("| model | batch | minigan ms/step | PyTorch ms/step | ratio |")
+    print("|---|---|---|---|---|")
+    for name in args.models:
+        batch = args.batch_size or BATCH.get(name, 64)
+        ours, theirs = [], []
+        for _ in range(args.rounds):
+            ours.append(minigan_ms(name, batch, args.threads, args.steps))
+            theirs.append(torch_ms(name, batch, args.threads, args.steps))
+        a, b = statistics.median(ours), statistics.median(theirs)
+        print(f"| {name} | {batch} | {a:.2f} | {b:.2f} | {a / b:.2f}× |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
