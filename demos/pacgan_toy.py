@@ -32,12 +32,9 @@ import os
 import numpy
 
 from minigan.cli import demo_arguments
-from minigan.evaluation.evaluate import evaluate_points
-from minigan.io import atomic_path, atomic_savefig, read_jsonl, strict_json
-from minigan.training import TrainConfig, recipes, train
-from minigan.training.sample import generate, load_generator
-
-N_POINTS = 2500                                      # the paper scores 2,500 samples
+from minigan.io import atomic_path, atomic_savefig, strict_json
+from minigan.training import TrainConfig, recipes
+from minigan.training.study import done_rows, score_points, train_chunk
 PUBLISHED = {                                        # PacGAN Table 1: mean ± standard error over 10 trials
     ("ring", 1): ("6.3 ± 0.5", "98.2 ± 0.2", "0.45 ± 0.09"),
     ("ring", 2): ("7.9 ± 0.1", "95.6 ± 2.0", "0.07 ± 0.03"),
@@ -72,19 +69,7 @@ os.makedirs(args.out, exist_ok=True)
 results_path = os.path.join(args.out, "results.jsonl")
 if args.overwrite and os.path.exists(results_path):
     os.remove(results_path)
-done = {(r["dataset"], r["pack"], r["seed"], r["step"]): r for r in
-        (read_jsonl(results_path) if os.path.exists(results_path) else [])}
-
-
-def score(folder, dataset, seed, step):
-    """2,500 points of the run's G at this step, saved and scored."""
-    G, _ = load_generator(folder)
-    points = generate(G, N_POINTS, 2, numpy.random.default_rng((seed, step)))
-    with atomic_path(os.path.join(folder, f"points_{step}.npz")) as tmp:
-        with open(tmp, "wb") as f:
-            numpy.savez(f, points=points)
-    return evaluate_points(points, dataset)
-
+done = done_rows(results_path, key=lambda r: (r["dataset"], r["pack"], r["seed"], r["step"]))
 
 from tqdm import tqdm  # noqa: E402  (a bar over every chunk of every run)
 
@@ -96,11 +81,9 @@ with open(results_path, "a") as results:
         folder = os.path.join(args.out, dataset, f"pack{pack}", f"seed{seed}")
         config = TrainConfig(**recipes.settings("pacgan", dict(dataset=dataset, pack=pack, seed=seed, out=folder,
                                                                max_steps=step, checkpoint_every=every)))
-        started_before = os.path.exists(os.path.join(folder, "checkpoint.npz"))
-        first_chunk = step == checkpoints[0]
-        train(config, resume=started_before and not first_chunk, overwrite=first_chunk, progress=False,
-              pictures=False, log=lambda *a, **k: None)
-        row = {"dataset": dataset, "pack": pack, "seed": seed, "step": step, **score(folder, dataset, seed, step)}
+        train_chunk(config, first=step == checkpoints[0])
+        row = {"dataset": dataset, "pack": pack, "seed": seed, "step": step,
+               **score_points(folder, dataset, seed, step)}
         done[dataset, pack, seed, step] = row
         results.write(strict_json(row) + "\n")
         results.flush()

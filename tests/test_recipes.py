@@ -93,3 +93,20 @@ def test_the_pacgan_study_trains_in_chunks_skips_what_is_done_and_saves_the_poin
     chunked, _ = load_generator(str(tmp_path / "grid" / "pack1" / "seed0"))
     straight, _ = load_generator(str(whole))
     assert all(numpy.array_equal(a, b) for a, b in zip(chunked.state_dict().values(), straight.state_dict().values()))
+
+
+def test_the_unrolled_study_records_which_modes_each_checkpoint_covers(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(__file__).resolve().parent.parent / "demos" / "unrolled_toy.py"
+    done = subprocess.run([sys.executable, str(script), "--steps", "4", "--every", "2", "--unroll", "0", "2",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| GAN | " in done.stdout and "| unrolled, K = 2 | " in done.stdout
+    rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert [(r["unroll"], r["step"]) for r in rows] == [(0, 2), (0, 4), (2, 2), (2, 4)]
+    for r in rows:          # the modes it covers, by index, as many as it captures
+        assert len(r["captured"]) == r["modes_captured"] and set(r["captured"]) <= set(range(8))
+    assert json.loads((tmp_path / "unroll2" / "seed0" / "config.json").read_text())["unroll"] == 2
+    assert (tmp_path / "hopping.png").stat().st_size > 0

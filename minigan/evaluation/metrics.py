@@ -158,7 +158,7 @@ def toy_metrics(points, modes, std: float) -> dict:
     """Modes captured, % high-quality samples and reverse KL for 2-D samples (VEEGAN / PacGAN).
 
     A sample is high quality when it lies within 3 std of its nearest mode; a mode is captured when
-    at least one high-quality sample is nearest to it. Reverse KL is KL(q ‖ p) between the share q
+    at least one high-quality sample is nearest to it (``captured`` lists them, by index into ``modes``). Reverse KL is KL(q ‖ p) between the share q
     of high-quality samples per mode and the uniform p of the data (log K when everything sits on
     one mode; large when few samples are high quality at all, computed over the modes with 1e-12
     added).
@@ -172,7 +172,8 @@ def toy_metrics(points, modes, std: float) -> dict:
     q = counts / max(counts.sum(), 1)
     reverse_kl = float((q * numpy.log((q + 1e-12) * len(modes))).sum()) if counts.sum() else float("inf")
     return {"modes_captured": int((counts > 0).sum()), "n_modes": len(modes),
-            "high_quality_percent": float(100 * good.mean()), "reverse_kl": reverse_kl}
+            "high_quality_percent": float(100 * good.mean()), "reverse_kl": reverse_kl,
+            "captured": numpy.flatnonzero(counts).tolist()}      # which modes: a GAN that hops changes them
 
 
 # ---- the real data's side ---------------------------------------------------------------------

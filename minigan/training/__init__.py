@@ -15,7 +15,8 @@ Read in this order:
    time, nothing lost; what ``--resume`` continues with (the checkpoint's settings);
 6. ``monitor.py``: per-epoch evaluation and the mode-collapse alarm;
 7. ``pictures.py``, ``sample.py``: what a run draws, and sampling a trained run;
-8. ``threads.py``: how many CPU threads the matrix products use.
+8. ``threads.py``: how many CPU threads the matrix products use;
+9. ``study.py``: the demos' long studies, runs trained in chunks and scored after each.
 """
 from .config import DATASETS, IMAGE_DATASETS, TOY_DATASETS, TrainConfig
 from .run import train

@@ -1,0 +1,45 @@
+"""The machinery of the demos' long studies (demos/pacgan_toy.py, demos/unrolled_toy.py): a run
+trained in chunks, each resuming the last from its checkpoint, and scored after each chunk.
+
+minigan resumes bit for bit, so a run trained in chunks is the run trained in one go
+(tests/test_recipes.py checks it); what the chunks add is a score at every boundary, and a study
+that stops (a machine session ends) loses at most one chunk: its results file says what is done.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy
+
+from minigan import models
+from minigan.evaluation.evaluate import evaluate_points
+from minigan.io import atomic_path, read_jsonl
+
+from . import TrainConfig, train
+from .sample import generate, load_generator
+
+N_POINTS = 2500                     # VEEGAN and PacGAN score 2,500 samples
+
+
+def done_rows(path: str, key) -> dict:
+    """The rows already in the results file ``path``, by ``key(row)``."""
+    return {key(r): r for r in (read_jsonl(path) if os.path.exists(path) else [])}
+
+
+def train_chunk(config: TrainConfig, first: bool) -> None:
+    """Train ``config.out`` up to ``config.max_steps``: from scratch for the first chunk (replacing
+    what an unfinished earlier attempt left), else resuming from the run's last checkpoint."""
+    resume = not first and os.path.exists(os.path.join(config.out, "checkpoint.npz"))
+    train(config, resume=resume, overwrite=not resume, progress=False, pictures=False, log=lambda *a, **k: None)
+
+
+def score_points(folder: str, dataset: str, seed: int, step: int, n: int = N_POINTS) -> dict:
+    """``n`` points of the run's G (BatchNorm in eval mode), saved as ``points_<step>.npz`` (an array
+    ``points`` (n, 2), for anyone to score again) and scored: modes captured (and which), % high quality,
+    reverse KL."""
+    G, config = load_generator(folder)
+    points = generate(G, n, models.noise_dim(config), numpy.random.default_rng((seed, step)))
+    with atomic_path(os.path.join(folder, f"points_{step}.npz")) as tmp:
+        with open(tmp, "wb") as f:
+            numpy.savez(f, points=points)
+    return evaluate_points(points, dataset)
