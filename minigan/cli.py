@@ -398,9 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Time the full training step (G forward, D on real and fake, both backward passes, both "
                     "Adam steps; float32) after a warm-up; one JSON object per line per configuration. Without "
                     "--model: mlp, dcgan and dcgan --width 0.25, at batch 64.")
-    btrain.add_argument("--model", choices=("mlp", "dcgan", "infogan", "toy", "toy-pacgan", "toy-unrolled"), default=None,
+    btrain.add_argument("--model", choices=("mlp", "dcgan", "infogan", "toy", "toy-pacgan", "toy-unrolled", "toy-wgan-gp"),
+                        default=None,
                         help="one model (default: mlp, dcgan and dcgan at width 0.25)")
-    btrain.add_argument("--recipe", choices=("none", "pacgan", "unrolled"), default="none",
+    btrain.add_argument("--recipe", choices=("none", "pacgan", "unrolled", "wgan-gp-toy"), default="none",
                         help="time a paper's step: its networks, loss, optimizer and update schedule, at its batch "
                              "size unless --batch-size is given (minigan/training/recipes.py)")
     btrain.add_argument("--width", type=_positive_float, default=1.0, help="width multiplier with --model (default: 1)")

@@ -1,5 +1,5 @@
 """The GANs minigan trains: ``mlp``, ``dcgan``, ``infogan`` (the InfoGAN paper's networks), and for the
-2-D sets ``toy``, ``toy-pacgan`` and ``toy-unrolled`` (the PacGAN and unrolled-GAN papers' networks).
+2-D sets ``toy``, ``toy-pacgan``, ``toy-unrolled`` and ``toy-wgan-gp`` (those papers' networks).
 Each builder returns (G, D).
 
 Image models map noise (N, noise_dim) to images (N, 1, 28, 28) in [-1, 1] (tanh), and images to
@@ -23,10 +23,10 @@ from .conditional import Unconditional, from_config
 from .data import IMAGE_DATASETS, TOY_DATASETS
 from .nn.init import orthogonal_with_gain
 
-MODELS = ("mlp", "dcgan", "infogan", "toy", "toy-pacgan", "toy-unrolled")
-TOY_MODELS = ("toy", "toy-pacgan", "toy-unrolled")        # the networks for the 2-D sets
+MODELS = ("mlp", "dcgan", "infogan", "toy", "toy-pacgan", "toy-unrolled", "toy-wgan-gp")
+TOY_MODELS = ("toy", "toy-pacgan", "toy-unrolled", "toy-wgan-gp")        # the networks for the 2-D sets
 MAX_WIDTH = 8          # --width is in (0, MAX_WIDTH]: wider nets than that do not fit a learner's machine
-NOISE_DIM = {"mlp": 100, "dcgan": 100, "infogan": 62, "toy": 2, "toy-pacgan": 2, "toy-unrolled": 256}
+NOISE_DIM = {"mlp": 100, "dcgan": 100, "infogan": 62, "toy": 2, "toy-pacgan": 2, "toy-unrolled": 256, "toy-wgan-gp": 2}
 
 
 def _scaled(units: int, width: float) -> int:
@@ -235,11 +235,21 @@ def toy_unrolled(width: float = 1.0, dropout=None, condition=PLAIN):
     return generator, discriminator
 
 
+def toy_wgan_gp(width: float = 1.0, dropout=None, condition=PLAIN):
+    """WGAN-GP's toy experiment (Gulrajani et al. 2017; the authors' gan_toy.py): G z (2) → 3 × [Dense
+    512, ReLU] → 2; the critic 2 → 3 × [Dense 512, ReLU] → 1, no normalization (the penalty needs none)."""
+    h = _scaled(512, width)
+
+    def body(first: int):
+        return [nn.Dense(first, h), nn.ReLU(), nn.Dense(h, h), nn.ReLU(), nn.Dense(h, h), nn.ReLU()]
+    return nn.Sequential(*body(2), nn.Dense(h, 2)), nn.Sequential(*body(2), nn.Dense(h, 1))
+
+
 def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN):
     """(G, D) for model ``name`` at ``width``; ``dropout``: the dcgan D's rate (mlp and toy have none);
     ``condition``: a piece from minigan/conditional/ (the toy model has none)."""
     builders = {"mlp": mlp, "dcgan": dcgan, "infogan": infogan, "toy": toy, "toy-pacgan": toy_pacgan,
-                "toy-unrolled": toy_unrolled}
+                "toy-unrolled": toy_unrolled, "toy-wgan-gp": toy_wgan_gp}
     if name not in builders:
         raise ValueError(f"minigan.models: unknown model {name!r}; expected one of {sorted(builders)}")
     if isinstance(width, bool) or not (isinstance(width, (int, float)) and 0 < width <= MAX_WIDTH):

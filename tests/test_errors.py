@@ -332,10 +332,10 @@ WITH_NAN = numpy.full((50, 28, 28), -0.5, numpy.float32)
 WITH_NAN[:, 0, 0] = numpy.nan                     # one NaN pixel in each of the 50 images
 CLI_CASES = [
     # (id, argv with {run} and {tmp} placeholders, exit code, words in stderr)
-    ("unknown recipe", ["train", "--recipe", "pacman"], 1, ["minigan train: --recipe must be one of pacgan, unrolled, got 'pacman'"]),
+    ("unknown recipe", ["train", "--recipe", "pacman"], 1, ["minigan train: --recipe must be one of pacgan, unrolled, wgan-gp-toy, got 'pacman'"]),
     ("a recipe's toy network on an image set", ["train", "--recipe", "pacgan", "--dataset", "mnist"], 1,
      ["minigan train: --recipe pacgan trains on ring or grid (its paper's toy experiment), got --dataset mnist"]),
-    ("unknown model", ["train", "--model", "gan9000"], 1, ["minigan train: --model must be one of mlp, dcgan, infogan, toy, toy-pacgan, toy-unrolled, got 'gan9000'"]),
+    ("unknown model", ["train", "--model", "gan9000"], 1, ["minigan train: --model must be one of mlp, dcgan, infogan, toy, toy-pacgan, toy-unrolled, toy-wgan-gp, got 'gan9000'"]),
     ("batch size 0", ["train", "--batch-size", "0"], 1, ["minigan train: --batch-size must be a positive integer, got 0"]),
     ("negative seed", ["train", "--seed", "-1"], 1, ["minigan train: --seed must be an integer >= 0, got -1"]),
     ("typo suggestion", ["train", "--spectralnorm"], 2, ["--spectralnorm", "did you mean --spectral-norm?"]),

@@ -26,7 +26,7 @@ def test_recipes_in_python_and_a_wrong_name():
     assert (config.model, config.unroll, config.batch_size, config.loss, config.recipe) == \
         ("toy-unrolled", 10, 512, "minimax", "unrolled")
     assert TrainConfig().recipe == "none"
-    with pytest.raises(ValueError, match="--recipe must be one of pacgan, unrolled, got 'pacman'"):
+    with pytest.raises(ValueError, match="--recipe must be one of pacgan, unrolled, wgan-gp-toy, got 'pacman'"):
         recipes.settings("pacman")
 
 
@@ -110,3 +110,27 @@ def test_the_unrolled_study_records_which_modes_each_checkpoint_covers(tmp_path)
         assert len(r["captured"]) == r["modes_captured"] and set(r["captured"]) <= set(range(8))
     assert json.loads((tmp_path / "unroll2" / "seed0" / "config.json").read_text())["unroll"] == 2
     assert (tmp_path / "hopping.png").stat().st_size > 0
+
+
+def test_the_wgan_gp_toy_recipe_shrinks_each_set_as_the_paper_does_and_scores_in_its_stds():
+    from minigan.evaluation.evaluate import evaluate_points
+    from minigan.data import ring
+    from minigan.training import Trainer
+    grid = TrainConfig(**recipes.settings("wgan-gp-toy")).validate()
+    ring_run = TrainConfig(**recipes.settings("wgan-gp-toy", {"dataset": "ring"})).validate()
+    mine = TrainConfig(**recipes.settings("wgan-gp-toy", {"dataset": "ring", "toy_scale": 1.0})).validate()
+    assert (grid.toy_scale, ring_run.toy_scale, mine.toy_scale) == (2.828, 1.414, 1.0)      # the flag wins
+    assert (grid.gp_weight, grid.n_critic, grid.beta1, grid.beta2, grid.batch_size) == (0.1, 5, 0.5, 0.9, 256)
+    trainer = Trainer(TrainConfig(**recipes.settings("wgan-gp-toy", {"dataset": "ring", "toy_samples": 2000})))
+    radii = numpy.linalg.norm(trainer.real, axis=1)
+    assert abs(numpy.median(radii) - 2 / 1.414) < 0.01                    # the ring of radius 2, divided by 1.414
+    # Points drawn from the shrunk ring are high quality against the shrunk modes and std, not the plain ones.
+    points = ring(2500, numpy.random.default_rng(0)) / 1.414
+    assert evaluate_points(points, "ring", 1.414)["high_quality_percent"] > 99
+    assert evaluate_points(points, "ring")["high_quality_percent"] < 1
+    G, D = models.build("toy-wgan-gp")
+    assert [type(m).__name__ for m in D.layers] == ["Dense", "ReLU"] * 3 + ["Dense"]
+    assert [m.out_features for m in G.layers if isinstance(m, nn.Dense)] == [512, 512, 512, 2]
+    assert D.double_backward_problem() is None                            # the penalty can go through it
+    with pytest.raises(ValueError, match="--toy-scale belongs to the toy sets"):
+        TrainConfig(toy_scale=2.0).validate()

@@ -188,7 +188,7 @@ def test_an_mlp_trains_on_real_mnist_from_the_command_line(tmp_path):
 
 
 @pytest.mark.parametrize("args,code,message", [
-    (["--model", "gan9000"], 1, "minigan train: --model must be one of mlp, dcgan, infogan, toy, toy-pacgan, toy-unrolled, got 'gan9000'"),
+    (["--model", "gan9000"], 1, "minigan train: --model must be one of mlp, dcgan, infogan, toy, toy-pacgan, toy-unrolled, toy-wgan-gp, got 'gan9000'"),
     (["--dataset", "cifar"], 1, "minigan train: --dataset must be one of mnist, fashion-mnist, ring, grid, got 'cifar'"),
     (["--loss", "kl"], 1, "minigan train: --loss must be one of minimax, nonsaturating, lsgan, wgan, wgan-gp, acgan, "
                           "hinge, got 'kl'"),

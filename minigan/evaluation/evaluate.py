@@ -95,15 +95,17 @@ def _label_scores(probs, labels, labels_are_codes: bool) -> dict:
     return {"code_accuracy": accuracy, "code_to_class": matching}
 
 
-def evaluate_points(points, dataset: str = "ring") -> dict:
+def evaluate_points(points, dataset: str = "ring", scale: float = 1.0) -> dict:
+    """Modes captured (and which), % high quality and reverse KL of 2-D points against the toy set
+    ``dataset``, its modes and std divided by ``scale`` (a run's --toy-scale)."""
     if dataset not in TOY_STD:
         raise ValueError(f"minigan eval: 2-D points are scored against a toy set {sorted(TOY_STD)}, got dataset "
                          f"{dataset!r}")
     points = numpy.asarray(points, dtype=numpy.float64)
     if points.ndim != 2 or points.shape[1] != 2 or not numpy.isfinite(points).all():
         raise ValueError(f"minigan eval: expected finite 2-D points of shape (N, 2), got shape {points.shape}")
-    modes = ring_modes() if dataset == "ring" else grid_modes()
-    return {"dataset": dataset, "n": len(points), **metrics.toy_metrics(points, modes, TOY_STD[dataset])}
+    modes = (ring_modes() if dataset == "ring" else grid_modes()) / scale
+    return {"dataset": dataset, "n": len(points), **metrics.toy_metrics(points, modes, TOY_STD[dataset] / scale)}
 
 
 def evaluate_samples(path: str, dataset: str | None = None) -> dict:
@@ -123,7 +125,7 @@ def _evaluate_arrays(path: str, f: dict, dataset: str | None) -> dict:
     config = _record(path, f["config"]) if "config" in f else {}
     dataset = dataset or config.get("dataset")
     if "points" in f:
-        return evaluate_points(f["points"], dataset or "ring")
+        return evaluate_points(f["points"], dataset or "ring", config.get("toy_scale", 1.0))
     if "images" not in f:
         raise ValueError(f"minigan eval: {path!r} holds neither 'images' nor 'points'")
     if dataset is not None and dataset not in IMAGE_SETS:

@@ -56,7 +56,7 @@ def after_epoch(trainer, out: str, log=print) -> dict | None:
     path = os.path.join(out, "metrics.jsonl")
     rows = _read_rows(path, trainer.epoch - 1)
     if toy:
-        result = evaluate_points(_samples(trainer, 1000), config.dataset)
+        result = evaluate_points(_samples(trainer, 1000), config.dataset, config.toy_scale)
         coverage, of, what = result["modes_captured"], result["n_modes"], "modes captured"
     else:
         model = load_classifier(config.dataset)

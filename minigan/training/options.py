@@ -143,9 +143,11 @@ OPTIONS = [
     # What is trained, on what.
     O("recipe", str, "none", "a published experiment's set-up (networks, loss, optimizer, updates, batch, data, "
       "budget), which flags given beside it override: pacgan (Lin et al. 2018's toy experiments), unrolled (Metz "
-      "et al. 2017's); minigan/training/recipes.py", choices=("none",) + tuple(RECIPES), metavar="NAME"),
-    O("model", str, "mlp", "the network pair; infogan: the InfoGAN paper's networks (docs/infogan.md); toy-pacgan, toy-unrolled: "
-      "the PacGAN and unrolled-GAN papers' networks for the 2-D sets (docs/mode-collapse.md)",
+      "et al. 2017's), wgan-gp-toy (Gulrajani et al. 2017's); minigan/training/recipes.py",
+      choices=("none",) + tuple(RECIPES), metavar="NAME"),
+    O("model", str, "mlp", "the network pair; infogan: the InfoGAN paper's networks (docs/infogan.md); toy-pacgan, "
+      "toy-unrolled, toy-wgan-gp: the PacGAN, unrolled-GAN and WGAN-GP papers' networks for the 2-D sets "
+      "(docs/mode-collapse.md)",
       choices=models.MODELS),
     O("dataset", str, "mnist", "training data; ring and grid are 2-D mixtures for the toy models", choices=DATASETS),
     O("loss", str, "nonsaturating", "the GAN loss. wgan and wgan-gp bring their papers' settings, which flags override: "
@@ -159,6 +161,10 @@ OPTIONS = [
                                           lambda c: c.dataset in IMAGE_DATASETS)),
     O("toy_samples", int, 50_000, "points in a toy dataset (one epoch)", range=AT_LEAST_1, metavar="N",
       belongs_to=("the toy sets (--dataset ring or grid)", lambda c: c.dataset in TOY_DATASETS)),
+    O("toy_scale", float, 1.0, "the toy set's points divided by this, its modes and spread with them (WGAN-GP's "
+      "toy experiment: 2.828 for the grid, 1.414 for the ring); the scores measure in its own stds either way",
+      range=POSITIVE, metavar="S", belongs_to=("the toy sets (--dataset ring or grid)",
+                                                lambda c: c.dataset in TOY_DATASETS)),
     # How long, and where.
     O("epochs", int, 10, "passes over the data", range=AT_LEAST_1, resumable=True),
     O("batch_size", int, 64, "batch size", range=AT_LEAST_1),

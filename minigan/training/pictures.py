@@ -98,7 +98,7 @@ def draw_samples(trainer, path: str, when: str):
     G.train(was_training)
     title = f"{config.model} on {config.dataset}, {when}" + (", EMA weights" if trainer.G_ema is not None else "")
     if config.dataset in ("ring", "grid"):
-        modes = toy.ring_modes() if config.dataset == "ring" else toy.grid_modes()
+        modes = (toy.ring_modes() if config.dataset == "ring" else toy.grid_modes()) / config.toy_scale
         save_toy_scatter(trainer.real[:2000], fake, modes, path, title)
     else:
         save_image_grid(fake, path, title + caption(trainer.condition), columns=trainer.picture_columns)

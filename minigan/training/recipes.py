@@ -20,6 +20,7 @@ class Recipe:
     settings: dict = field(default_factory=dict)  # TrainConfig fields
     differs: str = ""                             # what minigan does not reproduce, in words
     datasets: tuple = ("ring", "grid")            # the data its networks are for
+    per_dataset: dict = field(default_factory=dict)   # {dataset: settings} on top, for that set only
 
 
 RECIPES = {r.name: r for r in [
@@ -37,6 +38,14 @@ RECIPES = {r.name: r for r in [
            differs="the look-ahead steps are plain gradient descent at --unroll-lr (the paper unrolls D's own "
                    "Adam steps); 25,000 steps of batch 512 over a fixed set of 51,200 points (the paper draws "
                    "fresh points)"),
+    Recipe("wgan-gp-toy",
+           "Gulrajani et al. 2017 (WGAN-GP), the toy experiment; the authors' gan_toy.py",
+           dict(model="toy-wgan-gp", dataset="grid", loss="wgan-gp", optimizer="adam", lr_g=1e-4, lr_d=1e-4,
+                beta1=0.5, beta2=0.9, n_critic=5, gp_weight=0.1, batch_size=256, toy_samples=256_000, epochs=500),
+           per_dataset={"grid": {"toy_scale": 2.828}, "ring": {"toy_scale": 1.414}},
+           differs="500 epochs of a fixed set of 256,000 points, 500,000 critic steps = 100,000 generator "
+                   "iterations (the paper draws fresh points every batch); Glorot-uniform weights, which is "
+                   "what gan_toy.py's default initialization draws"),
 ]}
 
 
@@ -47,7 +56,8 @@ def settings(name: str, given: dict | None = None) -> dict:
     if name not in RECIPES:
         raise ValueError(f"minigan train: --recipe must be one of {', '.join(RECIPES)}, got {name!r}")
     recipe = RECIPES[name]
-    merged = {**recipe.settings, **(given or {}), "recipe": name}
+    dataset = (given or {}).get("dataset", recipe.settings["dataset"])
+    merged = {**recipe.settings, **recipe.per_dataset.get(dataset, {}), **(given or {}), "recipe": name}
     if merged["dataset"] not in recipe.datasets:
         raise ValueError(f"minigan train: --recipe {name} trains on {' or '.join(recipe.datasets)} (its paper's "
                          f"toy experiment), got --dataset {merged['dataset']}")

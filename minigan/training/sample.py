@@ -165,5 +165,5 @@ def evaluate_run(run: str, n: int = 10000, seed: int = 0, raw_weights: bool = Fa
     # The checkpoint's own record decides (config.json is a copy a person may have edited).
     config = checkpoint.read_meta(os.path.join(run, "checkpoint.npz"))["config"]
     if config["dataset"] in evaluate.TOY_STD:
-        return evaluate.evaluate_points(generated, config["dataset"])
+        return evaluate.evaluate_points(generated, config["dataset"], config.get("toy_scale", 1.0))
     return evaluate.evaluate_images(generated, config["dataset"], labels=labels, labels_are_codes=bool(config.get("infogan")))

@@ -42,4 +42,4 @@ def score_points(folder: str, dataset: str, seed: int, step: int, n: int = N_POI
     with atomic_path(os.path.join(folder, f"points_{step}.npz")) as tmp:
         with open(tmp, "wb") as f:
             numpy.savez(f, points=points)
-    return evaluate_points(points, dataset)
+    return evaluate_points(points, dataset, config.get("toy_scale", 1.0))

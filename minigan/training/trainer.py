@@ -63,7 +63,8 @@ def load_real_data(config: TrainConfig):
         data, labels = dataset.images, dataset.labels
     else:
         sampler = toy_data.ring if config.dataset == "ring" else toy_data.grid
-        data = sampler(config.toy_samples, numpy.random.default_rng(config.seed + SEED_OFFSETS["toy_data"])).astype(numpy.float32)
+        points = sampler(config.toy_samples, numpy.random.default_rng(config.seed + SEED_OFFSETS["toy_data"]))
+        data = (points / config.toy_scale).astype(numpy.float32)     # --toy-scale: the set shrunk, modes and spread
     return data, labels
 
 
