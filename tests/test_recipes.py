@@ -134,3 +134,17 @@ def test_the_wgan_gp_toy_recipe_shrinks_each_set_as_the_paper_does_and_scores_in
     assert D.double_backward_problem() is None                            # the penalty can go through it
     with pytest.raises(ValueError, match="--toy-scale belongs to the toy sets"):
         TrainConfig(toy_scale=2.0).validate()
+
+
+def test_the_wgan_gp_study_draws_the_critics_surface(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(__file__).resolve().parent.parent / "demos" / "wgan_gp_toy.py"
+    done = subprocess.run([sys.executable, str(script), "--steps", "10", "--every", "5", "--datasets", "ring",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| ring | 0/8" in done.stdout or "| ring | " in done.stdout
+    config = json.loads((tmp_path / "ring" / "seed0" / "config.json").read_text())
+    assert (config["recipe"], config["toy_scale"], config["gp_weight"]) == ("wgan-gp-toy", 1.414, 0.1)
+    assert (tmp_path / "critic.png").stat().st_size > 10_000

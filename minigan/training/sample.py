@@ -51,6 +51,19 @@ def load_generator(run: str, device: str = "cpu", raw_weights: bool = False):
     return G.eval(), config
 
 
+def load_discriminator(run: str, device: str = "cpu"):
+    """The discriminator (WGAN's critic) of run folder ``run``, from its latest checkpoint, in eval mode,
+    and the run's configuration: for pictures of its value over the data space."""
+    path = os.path.join(run, "checkpoint.npz")
+    meta = checkpoint.read_meta(path)
+    from_checkpoint_record(meta["config"], path)
+    set_device(device)
+    manual_seed(0)
+    _, D = models.build_from_config(meta["config"])
+    checkpoint.load(path, {"D": D})
+    return D.eval(), meta["config"]
+
+
 def check_label(condition, label):
     """Refuse a ``--label`` this run cannot draw: any label on an unconditional run, or one outside its classes."""
     if label is None:
