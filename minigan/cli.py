@@ -25,6 +25,14 @@ import sys
 import time
 
 
+def _cmd_lab(args) -> int:
+    from .lab.server import serve
+    from .training import threads
+    threads.configure(args.threads)                 # one lab uses at most the thread policy's threads
+    serve(args.host, args.port, open_browser=args.open)
+    return 0
+
+
 def _cmd_demo(args) -> int:
     from . import toy_gan
 
@@ -354,6 +362,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_threads(demo)
     demo.set_defaults(func=_cmd_demo)
+
+    lab = parser.add_command(sub, "lab", help="watch a toy GAN learn in the browser, every view computed by minigan",
+                             description="Start a local web page (on 127.0.0.1, with a random token in its URL) "
+                                         "that trains a toy GAN live: real and fake points over D's output, the "
+                                         "generator's gradient arrows, the loss curves, each linked to the lines "
+                                         "that compute it (docs/lab.md). Ctrl-C stops it.")
+    lab.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1; any other "
+                     "lets other machines in, and warns)")
+    lab.add_argument("--port", type=_non_negative_int, default=8765, help="the port (default: 8765; 0: any free one)")
+    lab.add_argument("--open", action="store_true", help="also open the page in a browser")
+    _add_threads(lab)
+    lab.set_defaults(func=_cmd_lab)
 
     ex = parser.add_command(sub, "exercise", help="write a backward pass yourself; gradient checks grade it",
                         description="Exercises in learning order (Dense, LeakyReLU, BCE with logits, the GAN "

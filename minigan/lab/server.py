@@ -1,0 +1,214 @@
+"""The lab's local web server: the standard library's ``http.server``, so a learner can read all of it.
+
+Every request must carry the lab's random token (in the URL, ``?token=…``, as Jupyter does; the
+page sends it back on each call), its Host header must name this server (against DNS rebinding),
+an Origin header, when there is one, must be this server's (against other sites' pages posting to
+it), and a request body is at most ``MAX_BODY`` bytes. A bad request gets a 4xx and a one-line JSON
+error, never a traceback. The only files it serves are the page's own and minigan's source files,
+read-only, found by a path that must stay inside the installed package.
+
+    GET  /?token=T                       the page
+    GET  /static/NAME?token=T            its script and stylesheet
+    GET  /api/view?token=T               everything the page draws (JSON; minigan/lab/session.py)
+    POST /api/control?token=T            {"action": "play" | "pause" | "step" | "reset", "loss": …, "dataset": …}
+    GET  /source?path=minigan/…py&token=T   a source file, every line numbered, #L12 anchors
+"""
+from __future__ import annotations
+
+import ast
+import html
+import http.server
+import json
+import os
+import secrets
+import threading
+import urllib.parse
+import webbrowser
+
+import minigan
+
+from .session import DATASETS, LOSSES, LabSession
+
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+PACKAGE = os.path.dirname(os.path.abspath(minigan.__file__))
+MAX_BODY = 16 * 1024
+CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                 ".css": "text/css; charset=utf-8"}
+# The code behind each view and each piece of the step: (file in the package, definition).
+CODE = {
+    "step": ("training/trainer.py", "Trainer.train_step"),
+    "d_step": ("training/trainer.py", "Trainer.discriminator_step"),
+    "g_step": ("training/trainer.py", "Trainer.generator_step"),
+    "d_loss": ("gan/discriminator_pass.py", "discriminator_pass"),
+    "g_objective": ("gan/objectives.py", "AdversarialObjective"),
+    "losses": ("losses.py", "GAN_LOSSES"),
+    "heat": ("lab/session.py", "LabSession.view"),
+    "adam": ("optim.py", "Adam"),
+    "dense": ("nn/dense.py", "Dense"),
+}
+
+
+class LabError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def definition_line(path: str, name: str) -> int:
+    """The first line of ``name`` ("Class.method", "function", "CONSTANT") in the package file ``path``."""
+    body = ast.parse(open(os.path.join(PACKAGE, path), encoding="utf-8").read()).body
+    node = None
+    for part in name.split("."):
+        node = next(n for n in body if getattr(n, "name", None) == part
+                    or any(getattr(t, "id", None) == part for t in getattr(n, "targets", [])))
+        body = getattr(node, "body", [])
+    return node.lineno
+
+
+def code_links() -> dict:
+    return {key: {"path": f"minigan/{path}", "name": name, "line": definition_line(path, name)}
+            for key, (path, name) in CODE.items()}
+
+
+def source_page(relative: str) -> str:
+    """A minigan source file as HTML, each line numbered and anchored (#L12), or LabError 404."""
+    if not relative.startswith("minigan/") or not relative.endswith(".py"):
+        raise LabError(404, f"minigan lab: only minigan's own .py files are served, not {relative!r}")
+    path = os.path.realpath(os.path.join(os.path.dirname(PACKAGE), relative))
+    if not path.startswith(PACKAGE + os.sep) or not os.path.isfile(path):
+        raise LabError(404, f"minigan lab: no such source file in the package: {relative!r}")
+    lines = open(path, encoding="utf-8").read().split("\n")
+    rows = "\n".join(f'<span id="L{i}" class="line"><a href="#L{i}">{i:4d}</a>  {html.escape(text)}</span>'
+                     for i, text in enumerate(lines, 1))
+    return (f"<!doctype html><meta charset=utf-8><title>{html.escape(relative)}</title><link rel=icon href='data:,'>"
+            "<style>body{font:13px monospace;margin:1em}.line{display:block;white-space:pre}"
+            ".line:target{background:#fff3a8}a{color:#999;text-decoration:none}</style>"
+            f"<h3>{html.escape(relative)}</h3><pre>{rows}</pre>")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    server_version = "minigan-lab"
+    lab = None                                   # set by make_server: {"session", "token", "hosts", "origins"}
+
+    def log_message(self, format, *args):        # quiet: the terminal shows the URL and errors only
+        pass
+
+    def _check(self):
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        if self.headers.get("Host") not in self.lab["hosts"]:
+            raise LabError(403, f"minigan lab: this server answers to {' or '.join(sorted(self.lab['hosts']))}, not "
+                                f"the Host {self.headers.get('Host')!r}")
+        origin = self.headers.get("Origin")
+        if origin is not None and origin not in self.lab["origins"]:
+            raise LabError(403, f"minigan lab: requests from the page at {origin!r} are refused")
+        given = query.get("token", [""])[0] or self.headers.get("X-Lab-Token", "")
+        if not secrets.compare_digest(given, self.lab["token"]):
+            raise LabError(403, "minigan lab: a missing or wrong token; open the URL the lab printed")
+        return query
+
+    def _send(self, status: int, body: bytes, content_type: str):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, value):
+        self._send(status, json.dumps(value).encode(), "application/json")
+
+    def _answer(self, method):
+        try:
+            method()
+        except LabError as error:
+            self._json(error.status, {"error": str(error)})
+        except ValueError as error:                                     # a setting the session refused
+            self._json(400, {"error": str(error)})
+        except Exception as error:                                      # noqa: BLE001  (never a traceback)
+            self._json(500, {"error": f"minigan lab: {type(error).__name__}: {error}"})
+
+    def do_GET(self):
+        self._answer(self._get)
+
+    def do_POST(self):
+        self._answer(self._post)
+
+    def _get(self):
+        query = self._check()
+        route = urllib.parse.urlsplit(self.path).path
+        if route == "/":
+            page = open(os.path.join(STATIC, "index.html"), encoding="utf-8").read()
+            self._send(200, page.replace("{{TOKEN}}", self.lab["token"]).encode(), CONTENT_TYPES[".html"])
+        elif route.startswith("/static/") and route[len("/static/"):] in os.listdir(STATIC):
+            name = route[len("/static/"):]
+            with open(os.path.join(STATIC, name), "rb") as f:
+                self._send(200, f.read(), CONTENT_TYPES.get(os.path.splitext(name)[1], "application/octet-stream"))
+        elif route == "/api/view":
+            self._json(200, self.lab["session"].view())
+        elif route == "/api/code":
+            self._json(200, code_links())
+        elif route == "/source":
+            self._send(200, source_page(query.get("path", [""])[0]).encode(), CONTENT_TYPES[".html"])
+        else:
+            raise LabError(404, f"minigan lab: no page {route!r}")
+
+    def _post(self):
+        self._check()
+        if urllib.parse.urlsplit(self.path).path != "/api/control":
+            raise LabError(404, "minigan lab: the only thing to post to is /api/control")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise LabError(413, f"minigan lab: a request of {length} bytes; at most {MAX_BODY} are read")
+        try:
+            control = json.loads(self.rfile.read(length) or b"{}")
+        except json.JSONDecodeError as error:
+            raise LabError(400, f"minigan lab: the control is not JSON ({error})") from None
+        if not isinstance(control, dict):
+            raise LabError(400, "minigan lab: the control must be a JSON object")
+        session, action = self.lab["session"], control.get("action")
+        if action == "play":
+            session.playing.set()
+        elif action == "pause":
+            session.playing.clear()
+        elif action == "step":
+            session.step(int(control.get("steps", 1)) if str(control.get("steps", 1)).isdigit() else 1)
+        elif action == "reset":
+            session.reset(loss=control.get("loss"), dataset=control.get("dataset"))
+        else:
+            raise LabError(400, f"minigan lab: action must be play, pause, step or reset, got {action!r}")
+        self._json(200, {"ok": True, "step": session.trainer.step, "playing": session.playing.is_set()})
+
+
+def make_server(host: str = "127.0.0.1", port: int = 0, session: LabSession | None = None):
+    """(server, url): a lab server on host:port (port 0: any free one), not yet serving."""
+    server = http.server.ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    port = server.server_address[1]
+    names = {host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
+    token = secrets.token_urlsafe(18)
+    server.RequestHandlerClass = type("LabHandler", (Handler,), {"lab": {
+        "session": session or LabSession(), "token": token,
+        "hosts": {f"{name}:{port}" for name in names},
+        "origins": {f"http://{name}:{port}" for name in names}}})
+    return server, f"http://{host}:{port}/?token={token}"
+
+
+def serve(host: str, port: int, open_browser: bool = False, log=print) -> None:
+    """``minigan lab``: serve until Ctrl-C, then stop training and the server cleanly."""
+    server, url = make_server(host, port)
+    if host not in ("127.0.0.1", "localhost"):
+        log(f"warning: --host {host} lets other machines reach the lab; the token is all that guards it")
+    log(f"minigan lab: {url}\n(training waits for play; Ctrl-C stops the lab)")
+    if open_browser:
+        threading.Timer(0.5, webbrowser.open, (url,)).start()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        log("minigan lab: stopped")
+    finally:
+        server.RequestHandlerClass.lab["session"].close()
+        server.server_close()
+
+
+__all__ = ["DATASETS", "LOSSES", "make_server", "serve", "source_page"]
