@@ -61,6 +61,8 @@ def test_bad_requests_get_a_4xx_and_one_line_never_a_traceback(lab):
              ("POST", "/api/control", b"[1, 2]", 400, "JSON object"),
              ("POST", "/api/control", b'{"action": "fly"}', 400, "play, pause, step or reset"),
              ("POST", "/api/control", b'{"action": "reset", "loss": "wgan-clip"}', 400, "loss must be one of"),
+             ("POST", "/api/control", b'{"action": "step", "steps": 1000000000}', 400, "from 1 to 1000"),
+             ("POST", "/api/control", b'{"action": "step", "steps": "3"}', 400, "steps must be an integer"),
              ("GET", "/source?path=../../etc/passwd", None, 404, "only minigan's own .py files"),
              ("GET", "/source?path=minigan/../../../etc/passwd.py", None, 404, "no such source file"),
              ("GET", "/static/../server.py", None, 404, "no page"),
@@ -69,6 +71,22 @@ def test_bad_requests_get_a_4xx_and_one_line_never_a_traceback(lab):
         got, data = request(lab, method, path, body=body)
         message = json.loads(data)["error"]
         assert got == status and words in message and "Traceback" not in message, (path, got, message)
+
+
+def test_a_run_that_diverges_stops_and_says_why(lab, monkeypatch):
+    import time
+    session = lab["session"]
+
+    def diverge(n=1):
+        raise RuntimeError("minigan train: step 7: the D loss is NaN")
+    monkeypatch.setattr(session, "step", diverge)
+    session.playing.set()
+    for _ in range(100):
+        if not session.playing.is_set():
+            break
+        time.sleep(0.05)
+    view = json.loads(request(lab, "GET", "/api/view")[1])
+    assert not view["playing"] and "the D loss is NaN" in view["error"]
 
 
 def test_step_trains_and_the_views_come_from_the_engine(lab):

@@ -32,6 +32,7 @@ from .session import DATASETS, LOSSES, LabSession
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 PACKAGE = os.path.dirname(os.path.abspath(minigan.__file__))
 MAX_BODY = 16 * 1024
+MAX_STEPS = 1000                   # one "step" request; more would hold the page (use play)
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8"}
 # The code behind each view and each piece of the step: (file in the package, definition).
@@ -172,7 +173,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif action == "pause":
             session.playing.clear()
         elif action == "step":
-            session.step(int(control.get("steps", 1)) if str(control.get("steps", 1)).isdigit() else 1)
+            steps = control.get("steps", 1)
+            if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+                raise LabError(400, f"minigan lab: steps must be an integer from 1 to {MAX_STEPS}, got {steps!r}")
+            session.step(steps)
         elif action == "reset":
             session.reset(loss=control.get("loss"), dataset=control.get("dataset"))
         else:

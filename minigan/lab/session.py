@@ -37,6 +37,7 @@ class LabSession:
         self.playing = threading.Event()
         self.stopped = threading.Event()
         self.steps_per_second = 0.0
+        self.error = None                  # why training stopped (a diverged run), shown on the page
         self.reset(loss=loss, dataset=dataset, seed=seed)
         self.thread = threading.Thread(target=self._run, name="minigan-lab-training", daemon=True)
         self.thread.start()
@@ -54,7 +55,7 @@ class LabSession:
                 raise ValueError(f"minigan lab: dataset must be one of {', '.join(DATASETS)}, got "
                                  f"{settings['dataset']!r}")
             config = TrainConfig(model="toy", batch_size=128, toy_samples=20_000, out="", **settings)
-            self.settings, self.trainer = settings, Trainer(config)
+            self.settings, self.trainer, self.error = settings, Trainer(config), None
             rng = numpy.random.default_rng(settings["seed"] + 100)
             self.batch_rng = numpy.random.default_rng(settings["seed"] + 101)
             self.real_view = self.trainer.real[rng.choice(len(self.trainer.real), VIEW_POINTS, replace=False)]
@@ -80,7 +81,12 @@ class LabSession:
             if not self.playing.wait(timeout=0.2):
                 done, started = 0, time.perf_counter()
                 continue
-            self.step()
+            try:
+                self.step()
+            except (ValueError, RuntimeError) as error:    # a diverged run (DivergenceError): stop, and say why
+                self.error = str(error)
+                self.playing.clear()
+                continue
             done += 1
             elapsed = time.perf_counter() - started
             if elapsed > 1.0:                              # steps per second over the last second or so
@@ -106,7 +112,7 @@ class LabSession:
                 heat = 1 / (1 + numpy.exp(-heat))
             def plain(a, digits=4):                                             # float32 → short JSON numbers
                 return numpy.round(numpy.asarray(a, dtype=numpy.float64), digits).tolist()
-            return {"step": t.step, "settings": self.settings, "playing": self.playing.is_set(),
+            return {"step": t.step, "settings": self.settings, "playing": self.playing.is_set(), "error": self.error,
                     "steps_per_second": round(self.steps_per_second, 1),
                     "real": plain(self.real_view), "fake": plain(fake),
                     "arrows": plain(-d_fake * len(fake), 5),                    # −∂L_G/∂x per sample (× N: L_G is a mean)

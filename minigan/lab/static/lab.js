@@ -77,7 +77,8 @@ function render(v) {
   const now = performance.now();
   if (now - framesSince > 1000) { fps = frames * 1000 / (now - framesSince); frames = 0; framesSince = now; }
   document.getElementById("status").textContent =
-    `step ${v.step} · ${v.steps_per_second} steps/s · ${fps.toFixed(0)} frames/s · ${v.playing ? "playing" : "paused"}`;
+    `step ${v.step} · ${v.steps_per_second} steps/s · ${fps.toFixed(0)} frames/s · ${v.playing ? "playing" : "paused"}` +
+    (v.error ? ` · stopped: ${v.error}` : "");
 }
 
 async function refresh() { render(await api("/api/view")); }
