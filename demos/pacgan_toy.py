@@ -32,9 +32,8 @@ import os
 import numpy
 
 from minigan.cli import demo_arguments
-from minigan.io import atomic_path, atomic_savefig, strict_json
-from minigan.training import TrainConfig, recipes
-from minigan.training.study import done_rows, score_points, train_chunk
+from minigan.io import atomic_path, atomic_savefig
+from minigan.training.study import run_study
 PUBLISHED = {                                        # PacGAN Table 1: mean ± standard error over 10 trials
     ("ring", 1): ("6.3 ± 0.5", "98.2 ± 0.2", "0.45 ± 0.09"),
     ("ring", 2): ("7.9 ± 0.1", "95.6 ± 2.0", "0.07 ± 0.03"),
@@ -65,28 +64,8 @@ seeds = args.seeds or (list(range(10)) if args.full else [0])
 packs = args.packs or ([1, 2, 4] if args.full else [1, 2])
 datasets = args.datasets or (["grid", "ring"] if args.full else ["grid"])
 checkpoints = list(range(every, steps, every)) + [steps]
-os.makedirs(args.out, exist_ok=True)
-results_path = os.path.join(args.out, "results.jsonl")
-if args.overwrite and os.path.exists(results_path):
-    os.remove(results_path)
-done = done_rows(results_path, key=lambda r: (r["dataset"], r["pack"], r["seed"], r["step"]))
-
-from tqdm import tqdm  # noqa: E402  (a bar over every chunk of every run)
-
-todo = [(d, m, s, step) for d in datasets for m in packs for s in seeds for step in checkpoints
-        if (d, m, s, step) not in done]
-print(f"{len(todo)} chunks of {every:,} steps to train ({len(done)} already in {results_path})")
-with open(results_path, "a") as results:
-    for dataset, pack, seed, step in tqdm(todo, unit="chunk"):
-        folder = os.path.join(args.out, dataset, f"pack{pack}", f"seed{seed}")
-        config = TrainConfig(**recipes.settings("pacgan", dict(dataset=dataset, pack=pack, seed=seed, out=folder,
-                                                               max_steps=step, checkpoint_every=every)))
-        train_chunk(config, first=step == checkpoints[0])
-        row = {"dataset": dataset, "pack": pack, "seed": seed, "step": step,
-               **score_points(folder, dataset, seed, step)}
-        done[dataset, pack, seed, step] = row
-        results.write(strict_json(row) + "\n")
-        results.flush()
+runs = [{"dataset": d, "pack": m, "seed": s} for d in datasets for m in packs for s in seeds]
+done = run_study(args.out, "pacgan", runs, checkpoints, overwrite=args.overwrite)
 
 
 # ---- the table: every seed at the last step, the mean ± std, the paper's row ----------------------------

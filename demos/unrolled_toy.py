@@ -23,9 +23,8 @@ import os
 import numpy
 
 from minigan.cli import demo_arguments
-from minigan.io import atomic_savefig, strict_json
-from minigan.training import TrainConfig, recipes
-from minigan.training.study import done_rows, score_points, train_chunk
+from minigan.io import atomic_savefig
+from minigan.training.study import run_study
 
 
 def add_flags(parser):
@@ -44,26 +43,8 @@ steps = args.steps or (25_000 if args.full else 1_500)
 every = args.every or (1_000 if args.full else max(1, steps // 10))
 seeds = args.seeds or (list(range(5)) if args.full else [0])
 checkpoints = list(range(every, steps, every)) + [steps]
-os.makedirs(args.out, exist_ok=True)
-results_path = os.path.join(args.out, "results.jsonl")
-if args.overwrite and os.path.exists(results_path):
-    os.remove(results_path)
-done = done_rows(results_path, key=lambda r: (r["unroll"], r["seed"], r["step"]))
-
-from tqdm import tqdm  # noqa: E402  (a bar over every chunk of every run)
-
-todo = [(k, s, step) for k in args.unroll for s in seeds for step in checkpoints if (k, s, step) not in done]
-print(f"{len(todo)} chunks of {every:,} steps to train ({len(done)} already in {results_path})")
-with open(results_path, "a") as results:
-    for unroll, seed, step in tqdm(todo, unit="chunk"):
-        folder = os.path.join(args.out, f"unroll{unroll}", f"seed{seed}")
-        config = TrainConfig(**recipes.settings("unrolled", dict(unroll=unroll, seed=seed, out=folder, max_steps=step,
-                                                                 checkpoint_every=every)))
-        train_chunk(config, first=step == checkpoints[0])
-        row = {"unroll": unroll, "seed": seed, "step": step, **score_points(folder, "ring", seed, step)}
-        done[unroll, seed, step] = row
-        results.write(strict_json(row) + "\n")
-        results.flush()
+runs = [{"unroll": k, "seed": s} for k in args.unroll for s in seeds]
+done = run_study(args.out, "unrolled", runs, checkpoints, overwrite=args.overwrite)
 
 
 def name(unroll):

@@ -20,10 +20,10 @@ import numpy
 
 from minigan.backend import to_numpy
 from minigan.cli import demo_arguments
-from minigan.io import atomic_savefig, strict_json
-from minigan.training import TrainConfig, recipes
+from minigan.io import atomic_savefig
+from minigan.training import TrainConfig
 from minigan.training.sample import load_discriminator
-from minigan.training.study import done_rows, score_points, train_chunk
+from minigan.training.study import run_study
 from minigan.training.trainer import load_real_data
 
 
@@ -42,26 +42,8 @@ steps = args.steps or (500_000 if args.full else 2_500)
 every = args.every or max(1, steps // 5)
 seeds = args.seeds or (list(range(5)) if args.full else [0])
 checkpoints = list(range(every, steps, every)) + [steps]
-os.makedirs(args.out, exist_ok=True)
-results_path = os.path.join(args.out, "results.jsonl")
-if args.overwrite and os.path.exists(results_path):
-    os.remove(results_path)
-done = done_rows(results_path, key=lambda r: (r["dataset"], r["seed"], r["step"]))
-
-from tqdm import tqdm  # noqa: E402  (a bar over every chunk of every run)
-
-todo = [(d, s, step) for d in args.datasets for s in seeds for step in checkpoints if (d, s, step) not in done]
-print(f"{len(todo)} chunks of {every:,} critic steps to train ({len(done)} already in {results_path})")
-with open(results_path, "a") as results:
-    for dataset, seed, step in tqdm(todo, unit="chunk"):
-        folder = os.path.join(args.out, dataset, f"seed{seed}")
-        config = TrainConfig(**recipes.settings("wgan-gp-toy", dict(dataset=dataset, seed=seed, out=folder,
-                                                                    max_steps=step, checkpoint_every=every)))
-        train_chunk(config, first=step == checkpoints[0])
-        row = {"dataset": dataset, "seed": seed, "step": step, **score_points(folder, dataset, seed, step)}
-        done[dataset, seed, step] = row
-        results.write(strict_json(row) + "\n")
-        results.flush()
+runs = [{"dataset": d, "seed": s} for d in args.datasets for s in seeds]
+done = run_study(args.out, "wgan-gp-toy", runs, checkpoints, overwrite=args.overwrite)
 
 print(f"\nafter {steps:,} critic steps ({steps // 5:,} generator iterations; the paper: 100,000)")
 print("| data | " + " | ".join(f"seed {s}: modes, HQ %" for s in seeds) + " | runs with every mode |")

@@ -11,11 +11,13 @@ import os
 
 import numpy
 
+from tqdm import tqdm
+
 from minigan import models
 from minigan.evaluation.evaluate import evaluate_points
-from minigan.io import atomic_path, read_jsonl
+from minigan.io import atomic_path, read_jsonl, strict_json
 
-from . import TrainConfig, train
+from . import TrainConfig, recipes, train
 from .sample import generate, load_generator
 
 N_POINTS = 2500                     # VEEGAN and PacGAN score 2,500 samples
@@ -43,3 +45,33 @@ def score_points(folder: str, dataset: str, seed: int, step: int, n: int = N_POI
         with open(tmp, "wb") as f:
             numpy.savez(f, points=points)
     return evaluate_points(points, dataset, config.get("toy_scale", 1.0))
+
+
+def run_study(out: str, recipe: str, runs: list, checkpoints: list, overwrite: bool = False) -> dict:
+    """Train every run of a study up to each of ``checkpoints`` in turn, scoring after each chunk.
+
+    ``runs``: dicts of TrainConfig fields on top of ``recipe`` (``{"dataset": "grid", "pack": 2,
+    "seed": 0}``); each trains in ``out/<its values>`` (``grid/pack2/seed0``). Every chunk appends
+    one row to ``out/results.jsonl``: the run's fields, the step and the scores. Returns every row,
+    those of earlier sessions too, by (the run's values..., step); a chunk already there is not
+    trained again (``overwrite``: forget them and start over)."""
+    os.makedirs(out, exist_ok=True)
+    results_path = os.path.join(out, "results.jsonl")
+    if overwrite and os.path.exists(results_path):
+        os.remove(results_path)
+    fields = list(runs[0])
+    done = done_rows(results_path, key=lambda r: (*(r[k] for k in fields), r["step"]))
+    todo = [(run, step) for run in runs for step in checkpoints if (*run.values(), step) not in done]
+    every = checkpoints[0]
+    print(f"{len(todo)} chunks of {every:,} steps to train ({len(done)} already in {results_path})")
+    with open(results_path, "a") as results:
+        for run, step in tqdm(todo, unit="chunk"):
+            folder = os.path.join(out, *(str(v) if k == "dataset" else f"{k}{v}" for k, v in run.items()))
+            config = TrainConfig(**recipes.settings(recipe, {**run, "out": folder, "max_steps": step,
+                                                             "checkpoint_every": every}))
+            train_chunk(config, first=step == checkpoints[0])
+            row = {**run, "step": step, **score_points(folder, config.dataset, config.seed, step)}
+            done[(*run.values(), step)] = row
+            results.write(strict_json(row) + "\n")
+            results.flush()
+    return done
