@@ -81,16 +81,22 @@ class LabSession:
             if not self.playing.wait(timeout=0.2):
                 done, started = 0, time.perf_counter()
                 continue
-            try:
-                self.step()
-            except (ValueError, RuntimeError) as error:    # a diverged run (DivergenceError): stop, and say why
-                self.error = str(error)
-                self.playing.clear()
+            if not self.play_step():
                 continue
             done += 1
             elapsed = time.perf_counter() - started
             if elapsed > 1.0:                              # steps per second over the last second or so
                 self.steps_per_second, done, started = done / elapsed, 0, time.perf_counter()
+
+    def play_step(self) -> bool:
+        """One step while playing; a run that diverges (DivergenceError) pauses and keeps the reason."""
+        try:
+            self.step()
+            return True
+        except (ValueError, RuntimeError) as error:
+            self.error = str(error)
+            self.playing.clear()
+            return False
 
     def close(self):
         self.stopped.set()

@@ -106,9 +106,10 @@ async function start() {
   document.getElementById("reset").onclick = () => control({action: "reset"});
   document.getElementById("loss").onchange = e => control({action: "reset", loss: e.target.value});
   document.getElementById("dataset").onchange = e => control({action: "reset", dataset: e.target.value});
-  window.addEventListener("pagehide", () => navigator.sendBeacon &&
-    fetch(`/api/control?token=${encodeURIComponent(token)}`, {method: "POST", keepalive: true,
-      headers: {"Content-Type": "application/json", "X-Lab-Token": token}, body: JSON.stringify({action: "pause"})}));
+  // Closing the page pauses training (keepalive lets the request outlive the page).
+  window.addEventListener("pagehide", () => fetch(`/api/control?token=${encodeURIComponent(token)}`, {
+    method: "POST", keepalive: true, headers: {"Content-Type": "application/json", "X-Lab-Token": token},
+    body: JSON.stringify({action: "pause"})}));
   await refresh();
   loop();
 }
