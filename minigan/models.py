@@ -29,6 +29,9 @@ MAX_WIDTH = 8          # --width is in (0, MAX_WIDTH]: wider nets than that do n
 NOISE_DIM = {"mlp": 100, "dcgan": 100, "infogan": 62, "toy": 2, "toy-pacgan": 2, "toy-unrolled": 256, "toy-wgan-gp": 2}
 
 
+MAX_TOY_LAYERS = 8                  # --hidden-layers: deeper toy nets train poorly without normalization
+
+
 def _scaled(units: int, width: float) -> int:
     return max(1, int(round(units * width)))
 
@@ -193,14 +196,17 @@ def infogan(width: float = 1.0, dropout=None, condition=PLAIN):
     return generator, discriminator
 
 
-def toy(width: float = 1.0, dropout=None, condition=PLAIN):
+def toy(width: float = 1.0, dropout=None, condition=PLAIN, hidden_layers: int = 2):
     """Small MLPs for the 2-D mixtures: G 2 → 128 → 128 → 2 (linear output: the modes lie outside
-    tanh's range), D 2 → 128 → 128 → 1, as in the mode-collapse experiments of Unrolled GAN/VEEGAN."""
+    tanh's range), D 2 → 128 → 128 → 1, as in the mode-collapse experiments of Unrolled GAN/VEEGAN.
+    ``hidden_layers``: how many 128-unit layers each network has (``--hidden-layers``; 2 by default)."""
     h = _scaled(128, width)
-    generator = nn.Sequential(nn.Dense(2, h), nn.ReLU(), nn.Dense(h, h), nn.ReLU(), nn.Dense(h, 2))
-    discriminator = nn.Sequential(nn.Dense(2, h), nn.LeakyReLU(0.2), nn.Dense(h, h), nn.LeakyReLU(0.2),
-                                  nn.Dense(h, 1))
-    return generator, discriminator
+    g_layers, d_layers, features = [], [], 2
+    for _ in range(hidden_layers):
+        g_layers += [nn.Dense(features, h), nn.ReLU()]
+        d_layers += [nn.Dense(features, h), nn.LeakyReLU(0.2)]
+        features = h
+    return nn.Sequential(*g_layers, nn.Dense(h, 2)), nn.Sequential(*d_layers, nn.Dense(h, 1))
 
 
 def toy_pacgan(width: float = 1.0, dropout=None, condition=PLAIN):
@@ -245,9 +251,10 @@ def toy_wgan_gp(width: float = 1.0, dropout=None, condition=PLAIN):
     return nn.Sequential(*body(2), nn.Dense(h, 2)), nn.Sequential(*body(2), nn.Dense(h, 1))
 
 
-def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN):
+def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN, hidden_layers: int | None = None):
     """(G, D) for model ``name`` at ``width``; ``dropout``: the dcgan D's rate (mlp and toy have none);
-    ``condition``: a piece from minigan/conditional/ (the toy model has none)."""
+    ``condition``: a piece from minigan/conditional/ (the toy model has none); ``hidden_layers``: the
+    toy model's depth (the other models have their papers' depths)."""
     builders = {"mlp": mlp, "dcgan": dcgan, "infogan": infogan, "toy": toy, "toy-pacgan": toy_pacgan,
                 "toy-unrolled": toy_unrolled, "toy-wgan-gp": toy_wgan_gp}
     if name not in builders:
@@ -259,7 +266,14 @@ def build(name: str, width: float = 1.0, dropout=None, condition=PLAIN):
     if name in TOY_MODELS and condition.name is not None:
         raise ValueError(f"minigan.models: the toy model learns unlabeled 2-D points; it has no {condition.name} "
                          "version (use --model mlp, dcgan or infogan on an image set)")
-    return builders[name](width, dropout, condition)
+    if hidden_layers is None:
+        return builders[name](width, dropout, condition)
+    if name != "toy":
+        raise ValueError(f"minigan.models: only the toy model's depth can be set, got hidden_layers={hidden_layers!r} "
+                         f"for {name}")
+    if isinstance(hidden_layers, bool) or not isinstance(hidden_layers, int) or not 1 <= hidden_layers <= MAX_TOY_LAYERS:
+        raise ValueError(f"minigan.models: hidden_layers must be an integer from 1 to {MAX_TOY_LAYERS}, got {hidden_layers!r}")
+    return toy(width, dropout, condition, hidden_layers)
 
 
 def noise_dim(config: dict) -> int:
@@ -271,7 +285,8 @@ def build_from_config(config: dict):
     """(G, D) exactly as a run's configuration (config.json, or ``dataclasses.asdict(TrainConfig)``)
     describes them: model, width, the dcgan D's dropout, conditioning (cGAN, AC-GAN, InfoGAN),
     minibatch discrimination, PacGAN packing and spectral normalization of D."""
-    G, D = build(config["model"], config["width"], dropout=config.get("dropout"), condition=from_config(config))
+    G, D = build(config["model"], config["width"], dropout=config.get("dropout"), condition=from_config(config),
+                 hidden_layers=config.get("hidden_layers"))
     if config.get("minibatch_kernels", 0):            # D sees how close each sample is to its batch
         D = nn.with_minibatch_discrimination(D, config["minibatch_kernels"])
     if config.get("pack", 1) > 1:                     # PacGAN: D judges packs of m samples

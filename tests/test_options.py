@@ -117,6 +117,7 @@ def test_an_option_set_where_the_run_does_not_use_it_is_refused_by_the_one_rule(
 USED_ELSEWHERE = {
     "toy_samples": ({}, dict(model="toy", dataset="ring")),
     "toy_scale": ({}, dict(model="toy", dataset="ring")),
+    "hidden_layers": ({}, dict(model="toy", dataset="ring")),
     "classes": (dict(model="toy", dataset="ring"), {}),
     "beta1": (dict(loss="wgan"), {}),
     "beta2": (dict(optimizer="sgd"), {}),

@@ -1,5 +1,6 @@
 """A first adversarial run: a small dense GAN, built from the engine's parts, learns the ring."""
 import numpy
+import pytest
 
 from minigan import toy_gan
 
@@ -70,3 +71,14 @@ def test_the_trainers_step_is_bit_identical_to_the_one_page_gan_step():
         for mine, theirs in zip(trainer.G.parameters() + trainer.D.parameters(), G.parameters() + D.parameters()):
             assert numpy.array_equal(mine.data, theirs.data), f"step {step + 1}: {mine.name} differs"
     assert not any(numpy.array_equal(a, p.data) for a, p in zip(start, G.parameters()))    # the weights moved
+
+
+def test_the_toy_model_depth_is_a_setting_of_the_toy_model_only():
+    from minigan import models
+    G, D = models.build("toy", hidden_layers=4)
+    assert [type(m).__name__ for m in G.layers].count("Dense") == 5 and [type(m).__name__ for m in D.layers].count("Dense") == 5
+    assert str(models.build("toy")[0]) == str(models.build("toy", hidden_layers=2)[0])       # the default depth
+    for name, depth, words in (("mlp", 3, "only the toy model's depth"), ("toy", 0, "from 1 to 8"),
+                               ("toy", 9, "from 1 to 8"), ("toy", True, "from 1 to 8")):
+        with pytest.raises(ValueError, match=words):
+            models.build(name, hidden_layers=depth)
