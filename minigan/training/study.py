@@ -47,11 +47,13 @@ def score_points(folder: str, dataset: str, seed: int, step: int, n: int = N_POI
     return evaluate_points(points, dataset, config.get("toy_scale", 1.0))
 
 
-def run_study(out: str, recipe: str, runs: list, checkpoints: list, overwrite: bool = False) -> dict:
+def run_study(out: str, recipe: str, runs: list, checkpoints: list, overwrite: bool = False,
+              common: dict | None = None) -> dict:
     """Train every run of a study up to each of ``checkpoints`` in turn, scoring after each chunk.
 
     ``runs``: dicts of TrainConfig fields on top of ``recipe`` (``{"dataset": "grid", "pack": 2,
-    "seed": 0}``); each trains in ``out/<its values>`` (``grid/pack2/seed0``). Every chunk appends
+    "seed": 0}``); each trains in ``out/<its values>`` (``grid/pack2/seed0``). ``common``: fields every
+    run shares, on top of the recipe and under the run's own (not in its folder's name). Every chunk appends
     one row to ``out/results.jsonl``: the run's fields, the step and the scores. Returns every row,
     those of earlier sessions too, by (the run's values..., step); a chunk already there is not
     trained again (``overwrite``: forget them and start over)."""
@@ -67,7 +69,7 @@ def run_study(out: str, recipe: str, runs: list, checkpoints: list, overwrite: b
     with open(results_path, "a") as results:
         for run, step in tqdm(todo, unit="chunk"):
             folder = os.path.join(out, *(str(v) if k == "dataset" else f"{k}{v}" for k, v in run.items()))
-            config = TrainConfig(**recipes.settings(recipe, {**run, "out": folder, "max_steps": step,
+            config = TrainConfig(**recipes.settings(recipe, {**(common or {}), **run, "out": folder, "max_steps": step,
                                                              "checkpoint_every": every}))
             train_chunk(config, first=step == checkpoints[0])
             row = {**run, "step": step, **score_points(folder, config.dataset, config.seed, step)}
