@@ -28,8 +28,8 @@ import time
 def _cmd_lab(args) -> int:
     from .lab.server import serve
     from .training import threads
-    threads.configure(args.threads)                 # one lab uses at most the thread policy's threads
-    serve(args.host, args.port, open_browser=args.open)
+    threads.configure(args.threads)                 # one lab uses at most these threads (1 unless --threads)
+    serve(args.host, args.port, open_browser=args.open, runs_root=args.runs)
     return 0
 
 
@@ -372,7 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
                      "lets other machines in, and warns)")
     lab.add_argument("--port", type=_non_negative_int, default=8765, help="the port (default: 8765; 0: any free one)")
     lab.add_argument("--open", action="store_true", help="also open the page in a browser")
-    _add_threads(lab)
+    lab.add_argument("--runs", default="runs", metavar="DIR", help="the folder the page saves runs into and opens "
+                     "them from, one folder per run, as minigan train --out writes them (default: runs)")
+    lab.add_argument("--threads", type=_positive_int, default=1, metavar="N",
+                     help="CPU threads for the matrix products (default: 1: the toy networks' products are too small "
+                          "for a second thread to help, and the page's server gets the other core; "
+                          "docs/training.md#cpu-threads)")
     lab.set_defaults(func=_cmd_lab)
 
     ex = parser.add_command(sub, "exercise", help="write a backward pass yourself; gradient checks grade it",

@@ -9,8 +9,13 @@ read-only, found by a path that must stay inside the installed package.
 
     GET  /?token=T                       the page
     GET  /static/NAME?token=T            its script and stylesheet
-    GET  /api/view?token=T               everything the page draws (JSON; minigan/lab/session.py)
-    POST /api/control?token=T            {"action": "play" | "pause" | "step" | "reset", "loss": …, "dataset": …}
+    GET  /api/view?token=T[&run=N]       everything the page draws (JSON; minigan/lab/session.py); run=N:
+                                         the page holds run N's real points, leave them out
+    GET  /api/runs?token=T               the toy runs in the runs folder (minigan/lab/runs.py)
+    POST /api/control?token=T            {"action": ACTION, …}: play, pause, step ({"steps": n, "part":
+                                         "both" | "d" | "g"}), slow (one step in its ten sub-steps),
+                                         reset ({"settings": {…}}: a new run), set ({"settings": {…}}:
+                                         learning rates and n_critic, live), save, open ({"name": …})
     GET  /source?path=minigan/…py&token=T   a source file, every line numbered, #L12 anchors
 """
 from __future__ import annotations
@@ -19,6 +24,7 @@ import ast
 import html
 import http.server
 import json
+import math
 import os
 import secrets
 import threading
@@ -27,7 +33,8 @@ import webbrowser
 
 import minigan
 
-from .session import DATASETS, LOSSES, LabSession
+from . import runs
+from .session import DATASETS, DEFAULTS, LIVE, LOSSES, OPTIMIZERS, LabSession
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 PACKAGE = os.path.dirname(os.path.abspath(minigan.__file__))
@@ -43,10 +50,43 @@ CODE = {
     "d_loss": ("gan/discriminator_pass.py", "discriminator_pass"),
     "g_objective": ("gan/objectives.py", "AdversarialObjective"),
     "losses": ("losses.py", "GAN_LOSSES"),
-    "heat": ("lab/session.py", "LabSession.view"),
+    "heat": ("lab/session.py", "LabSession.heat"),
+    "arrows": ("lab/session.py", "LabSession.arrows"),
+    "manifold": ("lab/session.py", "LabSession.view"),
+    "metrics": ("evaluation/metrics.py", "toy_metrics"),
+    "slow": ("lab/substeps.py", "record"),
     "adam": ("optim.py", "Adam"),
     "dense": ("nn/dense.py", "Dense"),
+    # the ten sub-steps of one step (minigan/lab/substeps.py), and each loss's terms
+    "noise": ("training/trainer.py", "Trainer.next_noise"),
+    "g_forward": ("training/trainer.py", "Trainer._fakes"),
+    "d_pass": ("gan/discriminator_pass.py", "discriminator_pass"),
+    "d_backward": ("nn/sequential.py", "Sequential._backward"),
+    "d_update": ("training/trainer.py", "Trainer._move_discriminator"),
+    "g_update": ("optim.py", "Optimizer.step"),
+    "bce": ("losses.py", "bce_with_logits"),
+    "g_nonsaturating": ("losses.py", "generator_loss_nonsaturating"),
+    "g_minimax": ("losses.py", "generator_loss_minimax"),
+    "lsgan_real": ("losses.py", "lsgan_real_term"),
+    "lsgan_fake": ("losses.py", "lsgan_fake_term"),
+    "lsgan_g": ("losses.py", "lsgan_generator_loss"),
+    "hinge_real": ("losses.py", "hinge_real_term"),
+    "hinge_fake": ("losses.py", "hinge_fake_term"),
+    "negative_mean": ("losses.py", "negative_mean"),
+    "wgan_fake": ("losses.py", "wgan_fake_term"),
 }
+
+
+def finite(value):
+    """``value`` with NaN and ±Inf numbers as None: JSON has no such numbers, and a browser refuses a page of
+    JSON that holds one (a diverging run's last losses)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
 
 
 class LabError(Exception):
@@ -117,7 +157,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, status: int, value):
-        self._send(status, json.dumps(value).encode(), "application/json")
+        try:                                        # the usual case: every number finite, one pass
+            body = json.dumps(value, allow_nan=False)
+        except ValueError:
+            body = json.dumps(finite(value), allow_nan=False)
+        self._send(status, body.encode(), "application/json")
 
     def _answer(self, method):
         try:
@@ -146,9 +190,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with open(os.path.join(STATIC, name), "rb") as f:
                 self._send(200, f.read(), CONTENT_TYPES.get(os.path.splitext(name)[1], "application/octet-stream"))
         elif route == "/api/view":
-            self._json(200, self.lab["session"].view())
+            have = query.get("run", [""])[0]
+            self._json(200, self.lab["session"].view(have_run=int(have) if have.isdigit() else None))
         elif route == "/api/code":
             self._json(200, code_links())
+        elif route == "/api/runs":
+            self._json(200, {"root": self.lab["runs"], "runs": runs.list_runs(self.lab["runs"])})
         elif route == "/source":
             self._send(200, source_page(query.get("path", [""])[0]).encode(), CONTENT_TYPES[".html"])
         else:
@@ -168,6 +215,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not isinstance(control, dict):
             raise LabError(400, "minigan lab: the control must be a JSON object")
         session, action = self.lab["session"], control.get("action")
+        answer = {}
         if action == "play":
             session.playing.set()
         elif action == "pause":
@@ -176,31 +224,44 @@ class Handler(http.server.BaseHTTPRequestHandler):
             steps = control.get("steps", 1)
             if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
                 raise LabError(400, f"minigan lab: steps must be an integer from 1 to {MAX_STEPS}, got {steps!r}")
-            session.step(steps)
-        elif action == "reset":
-            session.reset(loss=control.get("loss"), dataset=control.get("dataset"))
+            session.step(steps, part=control.get("part", "both"))
+        elif action == "slow":
+            session.playing.clear()
+            answer["frames"] = session.slow_step()
+        elif action in ("reset", "set"):
+            settings = control.get("settings", {})
+            if not isinstance(settings, dict):
+                raise LabError(400, f"minigan lab: settings must be a JSON object, got {settings!r}")
+            (session.reset if action == "reset" else session.set_live)(**settings)
+        elif action == "save":
+            answer["saved"] = runs.save(session, self.lab["runs"])
+        elif action == "open":
+            session.playing.clear()
+            runs.open_run(session, self.lab["runs"], control.get("name"))
         else:
-            raise LabError(400, f"minigan lab: action must be play, pause, step or reset, got {action!r}")
-        self._json(200, {"ok": True, "step": session.trainer.step, "playing": session.playing.is_set()})
+            raise LabError(400, "minigan lab: action must be play, pause, step, slow, reset, set, save or open, "
+                                f"got {action!r}")
+        self._json(200, {"ok": True, "step": session.trainer.step, "playing": session.playing.is_set(), **answer})
 
 
-def make_server(host: str = "127.0.0.1", port: int = 0, session: LabSession | None = None):
-    """(server, url): a lab server on host:port (port 0: any free one), not yet serving."""
+def make_server(host: str = "127.0.0.1", port: int = 0, session: LabSession | None = None, runs_root: str = "runs"):
+    """(server, url): a lab server on host:port (port 0: any free one), not yet serving; runs are saved
+    into and opened from ``runs_root``."""
     server = http.server.ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
     port = server.server_address[1]
     names = {host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
     token = secrets.token_urlsafe(18)
     server.RequestHandlerClass = type("LabHandler", (Handler,), {"lab": {
-        "session": session or LabSession(), "token": token,
+        "session": session or LabSession(), "token": token, "runs": runs_root,
         "hosts": {f"{name}:{port}" for name in names},
         "origins": {f"http://{name}:{port}" for name in names}}})
     return server, f"http://{host}:{port}/?token={token}"
 
 
-def serve(host: str, port: int, open_browser: bool = False, log=print) -> None:
+def serve(host: str, port: int, open_browser: bool = False, log=print, runs_root: str = "runs") -> None:
     """``minigan lab``: serve until Ctrl-C, then stop training and the server cleanly."""
-    server, url = make_server(host, port)
+    server, url = make_server(host, port, runs_root=runs_root)
     if host not in ("127.0.0.1", "localhost"):
         log(f"warning: --host {host} lets other machines reach the lab; the token is all that guards it")
     log(f"minigan lab: {url}\n(training waits for play; Ctrl-C stops the lab)")
@@ -215,4 +276,4 @@ def serve(host: str, port: int, open_browser: bool = False, log=print) -> None:
         server.server_close()
 
 
-__all__ = ["DATASETS", "LOSSES", "make_server", "serve", "source_page"]
+__all__ = ["DATASETS", "DEFAULTS", "LIVE", "LOSSES", "OPTIMIZERS", "make_server", "serve", "source_page"]
