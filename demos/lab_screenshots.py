@@ -4,7 +4,9 @@
 
 Four runs, each trained by the lab's own session before the page is opened: the ring after 1,500
 steps (the whole page, then one step in slow motion at its eighth sub-step, the G loss), points
-drawn by hand (a smile, 25 points) after 2,000 steps, and WGAN-GP on the grid after 3,000 steps.
+drawn by hand (a smile, 25 points) after 2,000 steps, WGAN-GP on the grid after 3,000 steps; and the
+page of runs beside two ``minigan train`` runs it trains first into <out>/runs: the mlp on MNIST's
+zeros (width 0.25, 3 epochs) and the toy GAN on the ring (20 epochs of 5,000 points).
 """
 from __future__ import annotations
 
@@ -13,11 +15,11 @@ import os
 import shutil
 import threading
 
-from minigan.cli import demo_arguments
+from minigan.cli import demo_arguments, run_command
 from minigan.lab.server import make_server
 from minigan.lab.session import LabSession
 
-NAMES = ("lab.png", "lab-slow-motion.png", "lab-drawn.png", "lab-curves.png")
+NAMES = ("lab.png", "lab-slow-motion.png", "lab-drawn.png", "lab-curves.png", "lab-runs.png")
 
 
 def add_flags(parser):
@@ -61,6 +63,18 @@ with sync_playwright() as p:
     session.step(3000)
     reopen()
     page.locator("main > section.view").nth(1).screenshot(path=os.path.join(args.out, "lab-curves.png"))
+    runs = os.path.join(args.out, "runs")
+    run_command(["train", "--model", "mlp", "--dataset", "mnist", "--classes", "0", "--width", "0.25", "--epochs", "3",
+                 "--quiet", "--overwrite", "--threads", "1", "--out", os.path.join(runs, "mlp-zeros")])
+    run_command(["train", "--model", "toy", "--dataset", "ring", "--toy-samples", "5000", "--epochs", "20", "--quiet",
+                 "--overwrite", "--threads", "1", "--out", os.path.join(runs, "toy-ring")])
+    page.goto(url.replace("/?", "/runs?"))
+    page.wait_for_function("document.body.dataset.ready === 'yes'")
+    page.select_option("section[data-column='0'] .pick", "mlp-zeros")
+    page.select_option("section[data-column='1'] .pick", "toy-ring")
+    page.wait_for_function("document.querySelector(\"section[data-column='1']\").dataset.step > 0")
+    page.wait_for_function("[...document.querySelectorAll('img.grid')].every(i => i.complete && i.naturalWidth > 0)")
+    page.screenshot(path=os.path.join(args.out, "lab-runs.png"), full_page=True)
     browser.close()
 session.close()
 server.shutdown()

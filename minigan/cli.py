@@ -366,14 +366,17 @@ def build_parser() -> argparse.ArgumentParser:
     lab = parser.add_command(sub, "lab", help="watch a toy GAN learn in the browser, every view computed by minigan",
                              description="Start a local web page (on 127.0.0.1, with a random token in its URL) "
                                          "that trains a toy GAN live: real and fake points over D's output, the "
-                                         "generator's gradient arrows, the loss curves, each linked to the lines "
-                                         "that compute it (docs/lab.md). Ctrl-C stops it.")
+                                         "generator's gradient arrows, G's manifold, the curves, slow motion through "
+                                         "one step, each linked to the lines that compute it; and a page that follows "
+                                         "minigan train's runs in --runs as they are written (docs/lab.md). Ctrl-C "
+                                         "stops it.")
     lab.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1; any other "
                      "lets other machines in, and warns)")
     lab.add_argument("--port", type=_non_negative_int, default=8765, help="the port (default: 8765; 0: any free one)")
     lab.add_argument("--open", action="store_true", help="also open the page in a browser")
-    lab.add_argument("--runs", default="runs", metavar="DIR", help="the folder the page saves runs into and opens "
-                     "them from, one folder per run, as minigan train --out writes them (default: runs)")
+    lab.add_argument("--runs", default="runs", metavar="DIR", help="the runs folder, one folder per run as minigan "
+                     "train --out writes them: the page saves runs into it and opens them from it, and its page of "
+                     "runs shows every run in it (default: runs)")
     lab.add_argument("--threads", type=_positive_int, default=1, metavar="N",
                      help="CPU threads for the matrix products (default: 1: the toy networks' products are too small "
                           "for a second thread to help, and the page's server gets the other core; "

@@ -296,7 +296,22 @@ def test_the_page_in_a_browser(lab, tmp_path):
         real = lab["session"].trainer.real
         assert lab["session"].settings["data"] == "drawn"
         assert numpy.abs(numpy.abs(real) - 1.5).max() < 0.5              # around the two points drawn
+        # The page of runs: two runs side by side, each followed as minigan train writes it.
+        root = lab["runs"]
+        assert main(["train", *MNIST_RUN, "--epochs", "1", "--out", str(root / "mnist0")]) == 0
+        page.goto(lab["url"].replace("/?", "/runs?"))
+        page.wait_for_function("document.body.dataset.ready === 'yes'")
+        page.select_option("section[data-column='0'] .pick", "mnist0")
+        page.select_option("section[data-column='1'] .pick", "lab-lsgan-ring-step1")
+        page.wait_for_function("document.querySelector(\"section[data-column='0']\").dataset.step === '92'")
+        page.wait_for_function("document.querySelector(\"section[data-column='1']\").dataset.step === '1'")
+        assert page.inner_text("section[data-column='0'] .grid-name") == "samples.png"
+        assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(root / "mnist0")]) == 0
+        page.wait_for_function("document.querySelector(\"section[data-column='0']\").dataset.step === '184'")
+        assert page.evaluate("document.querySelector(\"section[data-column='0'] img.grid\").naturalWidth") > 0
         # A view's code link opens minigan's own source at the line that computes it.
+        page.goto(lab["url"])
+        page.wait_for_function("document.body.dataset.ready === 'yes'")
         link = page.locator('a[data-code="g_objective"]').first.get_attribute("href")
         page.goto(f"http://{lab['host']}:{lab['port']}{link}")
         anchor = link.split("#", 1)[1]
@@ -307,3 +322,46 @@ def test_the_page_in_a_browser(lab, tmp_path):
     assert len(refused) == 1 and len(errors) == 1, errors
     leaving = [u for u in requests if not u.startswith(f"http://{lab['host']}:{lab['port']}/")]
     assert not leaving, leaving
+
+
+MNIST_RUN = ["--model", "mlp", "--dataset", "mnist", "--classes", "0", "--width", "0.25", "--quiet"]
+
+
+def test_the_page_of_runs_reads_minigan_train_runs_as_they_are_written(lab):
+    root = lab["runs"]
+    assert main(["train", *MNIST_RUN, "--epochs", "1", "--out", str(root / "mnist0")]) == 0
+    assert main(["train", "--model", "toy", "--dataset", "ring", "--toy-samples", "2000", "--epochs", "3",
+                 "--quiet", "--out", str(root / "toy")]) == 0
+    listed = json.loads(request(lab, "GET", "/api/watch")[1])["runs"]
+    assert [(r["name"], r["model"], r["training"]) for r in listed] == [("mnist0", "mlp", False), ("toy", "toy", False)]
+    run = json.loads(request(lab, "GET", "/api/watch?name=mnist0")[1])
+    steps = run["step"]
+    assert steps == run["steps_logged"] == len(run["curves"]["step"]) and run["epoch"] == 1
+    assert run["grids"] == ["samples/epoch_001.png", "samples.png"] and run["curves"]["grad_norms"]
+    status, png = request(lab, "GET", "/runfile?name=mnist0&file=samples/epoch_001.png")
+    assert status == 200 and png.startswith(b"\x89PNG")
+    # The run goes on (another terminal's minigan train --resume): the same request sees the new epoch.
+    assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(root / "mnist0")]) == 0
+    run = json.loads(request(lab, "GET", "/api/watch?name=mnist0")[1])
+    assert run["step"] == 2 * steps and run["grids"] == ["samples/epoch_001.png", "samples/epoch_002.png", "samples.png"]
+    # A toy run's per-epoch metrics, as monitor.after_epoch wrote them.
+    toy = json.loads(request(lab, "GET", "/api/watch?name=toy")[1])
+    assert [r["epoch"] for r in toy["metrics"]] == [1, 2, 3] and toy["metrics"][0]["n_modes"] == 8
+    for path, status, words in (("/runfile?name=mnist0&file=config.json", 400, "a run's pictures are"),
+                                ("/runfile?name=mnist0&file=samples/epoch_009.png", 404, "has no samples/epoch_009.png"),
+                                ("/runfile?name=..&file=samples.png", 400, "one folder name"),
+                                ("/api/watch?name=nothing", 400, "no run 'nothing'")):
+        got, body = request(lab, "GET", path)
+        assert got == status and words in json.loads(body)["error"], (path, got, body)
+
+
+def test_a_collapse_alarm_in_metrics_is_shown(lab, tmp_path):
+    folder = lab["runs"] / "collapsing"
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"model": "toy", "dataset": "ring", "loss": "minimax"}))
+    rows = [{"epoch": 1, "step": 10, "coverage": 8, "modes_captured": 8, "n_modes": 8},
+            {"epoch": 2, "step": 20, "coverage": 2, "modes_captured": 2, "n_modes": 8,
+             "alarm": "modes captured fell from 8 to 2 of 8"}]
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = json.loads(request(lab, "GET", "/api/watch?name=collapsing")[1])
+    assert run["alarms"] == ["epoch 2: modes captured fell from 8 to 2 of 8"] and run["step"] == 0

@@ -10,8 +10,9 @@ Read in this order:
 3. ``substeps.py``: slow motion: one ordinary training step recorded in its ten sub-steps, each
    with its equation and live numbers;
 4. ``runs.py``: saving the lab's run as a ``minigan train`` run folder, and opening one;
-5. ``server.py``: the local web server (the standard library's ``http.server``): a random token on
+5. ``watch.py``: the page of runs: ``minigan train``'s run folders read as they are written;
+6. ``server.py``: the local web server (the standard library's ``http.server``): a random token on
    every request, Host and Origin checked, a size limit on requests, clear 4xx errors; the page,
    its state as JSON, its controls, and minigan's own source files with line anchors;
-6. ``static/``: the page (plain HTML, CSS and JavaScript, no library and no build step).
+7. ``static/``: the two pages (plain HTML, CSS and JavaScript, no library and no build step).
 """

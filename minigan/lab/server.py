@@ -17,6 +17,9 @@ read-only, found by a path that must stay inside the installed package.
                                          reset ({"settings": {…}}: a new run), set ({"settings": {…}}:
                                          learning rates and n_critic, live), save, open ({"name": …})
     GET  /source?path=minigan/…py&token=T   a source file, every line numbered, #L12 anchors
+    GET  /runs?token=T                   the page of runs: minigan train's run folders, as they are written
+    GET  /api/watch?token=T[&name=RUN]   the runs folder's runs, or one run's curves, metrics and grids
+    GET  /runfile?name=RUN&file=samples/epoch_001.png&token=T   one of a run's pictures
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ import webbrowser
 
 import minigan
 
-from . import runs
+from . import runs, watch
 from .session import DATASETS, DEFAULTS, LIVE, LOSSES, OPTIMIZERS, LabSession
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -41,7 +44,7 @@ PACKAGE = os.path.dirname(os.path.abspath(minigan.__file__))
 MAX_BODY = 16 * 1024
 MAX_STEPS = 1000                   # one "step" request; more would hold the page (use play)
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                 ".css": "text/css; charset=utf-8"}
+                 ".css": "text/css; charset=utf-8", ".png": "image/png"}
 # The code behind each view and each piece of the step: (file in the package, definition).
 CODE = {
     "step": ("training/trainer.py", "Trainer.train_step"),
@@ -170,6 +173,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._json(error.status, {"error": str(error)})
         except ValueError as error:                                     # a setting the session refused
             self._json(400, {"error": str(error)})
+        except FileNotFoundError as error:                              # a run's picture not written (yet)
+            self._json(404, {"error": str(error)})
         except Exception as error:                                      # noqa: BLE001  (never a traceback)
             self._json(500, {"error": f"minigan lab: {type(error).__name__}: {error}"})
 
@@ -182,8 +187,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _get(self):
         query = self._check()
         route = urllib.parse.urlsplit(self.path).path
-        if route == "/":
-            page = open(os.path.join(STATIC, "index.html"), encoding="utf-8").read()
+        if route in ("/", "/runs"):
+            name = "index.html" if route == "/" else "runs.html"
+            page = open(os.path.join(STATIC, name), encoding="utf-8").read()
             self._send(200, page.replace("{{TOKEN}}", self.lab["token"]).encode(), CONTENT_TYPES[".html"])
         elif route.startswith("/static/") and route[len("/static/"):] in os.listdir(STATIC):
             name = route[len("/static/"):]
@@ -196,6 +202,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._json(200, code_links())
         elif route == "/api/runs":
             self._json(200, {"root": self.lab["runs"], "runs": runs.list_runs(self.lab["runs"])})
+        elif route == "/api/watch":                    # the runs folder's runs, or one run (minigan/lab/watch.py)
+            name = query.get("name", [None])[0]
+            root = self.lab["runs"]
+            self._json(200, {"root": root, "runs": watch.list_all(root)} if name is None else watch.summary(root, name))
+        elif route == "/runfile":
+            data = watch.picture(self.lab["runs"], query.get("name", [""])[0], query.get("file", [""])[0])
+            self._send(200, data, CONTENT_TYPES[".png"])
         elif route == "/source":
             self._send(200, source_page(query.get("path", [""])[0]).encode(), CONTENT_TYPES[".html"])
         else:

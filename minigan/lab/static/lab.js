@@ -1,21 +1,11 @@
 // minigan lab: draws what minigan/lab/session.py computes; every number on the page comes from the engine.
+// (common.js, loaded first: the token, api(), drawSeries().)
 "use strict";
-const token = document.body.dataset.token;
 const LIVE = ["lr_g", "lr_d", "n_critic"];          // these change the running run; the others start a new one
 let view = null, links = {}, frames = 0, fps = 0, framesSince = performance.now();
 let slow = null, slowAt = 0;                         // the recorded sub-steps of one step, and the one shown
 let drawn = [];                                      // the learner's own points (data "drawn")
 let wantDrawn = false;                               // "drawn" chosen, and no points to train on yet
-const $ = id => document.getElementById(id);
-
-async function api(path, body, query = "") {
-  const options = body === undefined ? {} : {method: "POST", body: JSON.stringify(body),
-    headers: {"Content-Type": "application/json", "X-Lab-Token": token}};
-  const response = await fetch(`${path}?token=${encodeURIComponent(token)}${query}`, options);
-  const answer = await response.json();
-  if (!response.ok) throw new Error(answer.error);
-  return answer;
-}
 
 function codeHref(key) {
   const code = links[key];
@@ -96,27 +86,6 @@ function drawManifold(v) {
 }
 
 // ---- the curves ---------------------------------------------------------------------------------
-function drawSeries(canvas, series, transform = x => x) {
-  const ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const values = series.flatMap(s => s.values.filter(x => x !== null && isFinite(transform(x))).map(transform));
-  if (values.length < 2) return;
-  const lo = Math.min(...values), hi = Math.max(...values), span = hi > lo ? hi - lo : 1;
-  for (const s of series) {
-    ctx.strokeStyle = s.color; ctx.setLineDash(s.dash || []); ctx.beginPath();
-    let started = false;
-    s.values.forEach((value, k) => {
-      if (value === null || !isFinite(transform(value))) { started = false; return; }
-      const x = k / Math.max(1, s.values.length - 1) * canvas.width;
-      const y = canvas.height - (transform(value) - lo) / span * (canvas.height - 10) - 5;
-      started ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
-      started = true;
-    });
-    ctx.stroke();
-  }
-  ctx.setLineDash([]);
-}
-
 function drawCurves(v) {
   const c = v.curves;
   drawSeries($("curves"), [{values: c.d_loss, color: "#1f77b4"}, {values: c.g_loss, color: "#ff7f0e"},
@@ -253,6 +222,7 @@ async function listRuns() {
 }
 
 async function start() {
+  $("to-runs").href = `/runs?token=${encodeURIComponent(token)}`;
   links = await api("/api/code");
   for (const a of document.querySelectorAll("a[data-code]")) link(a, a.dataset.code);
   await refresh();
