@@ -12,6 +12,8 @@ import shutil
 import threading
 import urllib.parse
 
+import pathlib
+
 import numpy
 import pytest
 
@@ -230,6 +232,7 @@ def test_the_settings_are_minigan_train_flags():
         session.close()
 
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -268,6 +271,7 @@ def test_the_page_in_a_browser(lab, tmp_path):
             page.click("#next")
         assert page.inner_text("#substep-text").startswith("4. the D loss\nL_D = ")
         assert "losses.py" in page.locator("#substep-code").get_attribute("title")
+        assert page.inner_text("#substep-derivation") == "the derivation: backward/losses.md#bce-with-logits"
         # Changing the loss starts a new run with it, and changes the training.
         before = lab["session"].trainer.step
         page.select_option("[data-setting=loss]", "lsgan")
@@ -353,6 +357,30 @@ def test_the_page_of_runs_reads_minigan_train_runs_as_they_are_written(lab):
                                 ("/api/watch?name=nothing", 400, "no run 'nothing'")):
         got, body = request(lab, "GET", path)
         assert got == status and words in json.loads(body)["error"], (path, got, body)
+
+
+def test_each_piece_links_to_its_derivation_and_the_docs_are_served_from_the_checkout(lab):
+    links = json.loads(request(lab, "GET", "/api/code")[1])
+    assert links["bce"]["derivation"] == "backward/losses.md#bce-with-logits"
+    for key, link in links.items():                   # every piece has a derivation, and its page exists
+        assert link["derivation"] and (ROOT / "docs" / link["derivation"].split("#")[0]).is_file(), key
+    status, body = request(lab, "GET", "/docs/backward/losses.html")
+    assert status == 200 and b"BCE with logits" in body
+    for path in ("/docs/../../setup.cfg", "/docs/%2e%2e/setup.cfg", "/docs/nothing.html"):
+        status, body = request(lab, "GET", path)
+        assert status == 404 and "no docs page" in json.loads(body)["error"], path
+    # The token as a cookie (what the page's answer sets): the docs site's own files load with it.
+    connection = http.client.HTTPConnection(lab["host"], lab["port"], timeout=30)
+    connection.request("GET", "/?token=" + lab["token"])
+    response = connection.getresponse()
+    response.read()
+    cookie = response.getheader("Set-Cookie")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    status, _ = request(lab, "GET", "/docs/backward/losses.html", headers={"Cookie": cookie.split(";")[0]}, token=False)
+    assert status == 200
+    status, _ = request(lab, "GET", "/docs/backward/losses.html", headers={"Cookie": "minigan_lab_token=wrong"},
+                        token=False)
+    assert status == 403
 
 
 def test_a_collapse_alarm_in_metrics_is_shown(lab, tmp_path):

@@ -1,11 +1,13 @@
 """The lab's local web server: the standard library's ``http.server``, so a learner can read all of it.
 
-Every request must carry the lab's random token (in the URL, ``?token=…``, as Jupyter does; the
-page sends it back on each call), its Host header must name this server (against DNS rebinding),
-an Origin header, when there is one, must be this server's (against other sites' pages posting to
-it), and a request body is at most ``MAX_BODY`` bytes. A bad request gets a 4xx and a one-line JSON
-error, never a traceback. The only files it serves are the page's own and minigan's source files,
-read-only, found by a path that must stay inside the installed package.
+Every request must carry the lab's random token: in the URL (``?token=…``, as Jupyter does), or
+sent back by the page on each call, or as the SameSite=Strict cookie the page's answer sets (so
+that the docs site's pages and their fonts load without it in every URL). Its Host header must
+name this server (against DNS rebinding), an Origin header, when there is one, must be this
+server's (against other sites' pages posting to it), and a request body is at most ``MAX_BODY``
+bytes. A bad request gets a 4xx and a one-line JSON error, never a traceback. The files it serves,
+read-only, are the page's own, minigan's source files (by a path that must stay inside the
+installed package), the docs site's (inside site/ of a checkout) and the runs folder's pictures.
 
     GET  /?token=T                       the page
     GET  /static/NAME?token=T            its script and stylesheet
@@ -17,6 +19,7 @@ read-only, found by a path that must stay inside the installed package.
                                          reset ({"settings": {…}}: a new run), set ({"settings": {…}}:
                                          learning rates and n_critic, live), save, open ({"name": …})
     GET  /source?path=minigan/…py&token=T   a source file, every line numbered, #L12 anchors
+    GET  /docs/PAGE.html?token=T         a derivation: the built docs site's page, else its Markdown source
     GET  /runs?token=T                   the page of runs: minigan train's run folders, as they are written
     GET  /api/watch?token=T[&name=RUN]   the runs folder's runs, or one run's curves, metrics and grids
     GET  /runfile?name=RUN&file=samples/epoch_001.png&token=T   one of a run's pictures
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import html
+import http.cookies
 import http.server
 import json
 import math
@@ -42,6 +46,7 @@ from .session import DATASETS, DEFAULTS, LIVE, LOSSES, OPTIMIZERS, LabSession
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 PACKAGE = os.path.dirname(os.path.abspath(minigan.__file__))
 MAX_BODY = 16 * 1024
+COOKIE = "minigan_lab_token"
 MAX_STEPS = 1000                   # one "step" request; more would hold the page (use play)
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8", ".png": "image/png"}
@@ -92,6 +97,26 @@ def finite(value):
     return value
 
 
+# The derivation behind each piece: a page of docs/ and its section (the docs site's anchors).
+DERIVATIONS = {
+    "step": "training.md#one-step", "d_step": "training.md#one-step", "g_step": "training.md#one-step",
+    "noise": "training.md#one-step", "g_forward": "training.md#one-step", "d_update": "training.md#one-step",
+    "d_pass": "backward/losses.md#the-discriminator-loss", "d_loss": "backward/losses.md#the-discriminator-loss",
+    "bce": "backward/losses.md#bce-with-logits", "g_objective": "training.md#one-step",
+    "g_nonsaturating": "backward/losses.md#the-non-saturating-generator-loss",
+    "g_minimax": "backward/losses.md#the-minimax-generator-loss",
+    "lsgan_real": "training.md#the-losses-loss", "lsgan_fake": "training.md#the-losses-loss",
+    "lsgan_g": "training.md#the-losses-loss", "hinge_real": "training.md#the-losses-loss",
+    "hinge_fake": "training.md#the-losses-loss", "negative_mean": "training.md#the-losses-loss",
+    "wgan_fake": "training.md#the-losses-loss", "losses": "training.md#the-losses-loss",
+    "d_backward": "backward/dense.md", "dense": "backward/dense.md",
+    "g_update": "backward/adam.md#adam", "adam": "backward/adam.md#adam",
+    "heat": "lab.md", "arrows": "lab.md", "manifold": "lab.md", "slow": "lab.md#slow-motion-one-step-in-its-ten-sub-steps",
+    "metrics": "metrics.md",
+}
+CHECKOUT = os.path.dirname(PACKAGE)           # a git checkout holds docs/ and, once built, site/ here
+
+
 class LabError(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -110,8 +135,30 @@ def definition_line(path: str, name: str) -> int:
 
 
 def code_links() -> dict:
-    return {key: {"path": f"minigan/{path}", "name": name, "line": definition_line(path, name)}
+    return {key: {"path": f"minigan/{path}", "name": name, "line": definition_line(path, name),
+                  "derivation": DERIVATIONS.get(key)}
             for key, (path, name) in CODE.items()}
+
+
+def docs_page(relative: str) -> tuple:
+    """(bytes, content type) of the docs site's file ``relative`` ("backward/losses.html") when the site is
+    built beside the package (``mkdocs build`` in a checkout), else the page's Markdown source as text,
+    else LabError 404 saying where the derivation is."""
+    site = os.path.join(CHECKOUT, "site")
+    path = os.path.realpath(os.path.join(site, relative))
+    if path.startswith(os.path.realpath(site) + os.sep) and os.path.isfile(path):
+        kind = {".woff2": "font/woff2", ".svg": "image/svg+xml", ".png": "image/png"}.get(
+            os.path.splitext(path)[1], CONTENT_TYPES.get(os.path.splitext(path)[1], "application/octet-stream"))
+        with open(path, "rb") as f:
+            return f.read(), kind
+    docs = os.path.join(CHECKOUT, "docs")
+    source = os.path.realpath(os.path.join(docs, os.path.splitext(relative)[0] + ".md"))
+    if relative.endswith(".html") and source.startswith(os.path.realpath(docs) + os.sep) and os.path.isfile(source):
+        with open(source, "rb") as f:
+            return (b"(the docs site is not built: this is the page's Markdown source; `mkdocs build` builds the "
+                    b"site, README \"The docs site\")\n\n" + f.read()), "text/plain; charset=utf-8"
+    raise LabError(404, f"minigan lab: no docs page {relative!r} here: the derivations are in docs/ of the minigan "
+                        "repository (pip install . installs no docs), and on its docs site once built")
 
 
 def source_page(relative: str) -> str:
@@ -145,14 +192,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         origin = self.headers.get("Origin")
         if origin is not None and origin not in self.lab["origins"]:
             raise LabError(403, f"minigan lab: requests from the page at {origin!r} are refused")
-        given = query.get("token", [""])[0] or self.headers.get("X-Lab-Token", "")
+        cookies = http.cookies.SimpleCookie(self.headers.get("Cookie", ""))
+        given = (query.get("token", [""])[0] or self.headers.get("X-Lab-Token", "")
+                 or (cookies[COOKIE].value if COOKIE in cookies else ""))
         if not secrets.compare_digest(given, self.lab["token"]):
             raise LabError(403, "minigan lab: a missing or wrong token; open the URL the lab printed")
         return query
 
-    def _send(self, status: int, body: bytes, content_type: str):
+    def _send(self, status: int, body: bytes, content_type: str, cookie: bool = False):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if cookie:          # the token as a cookie, for what the page opens without it in the URL (the docs site's files)
+            self.send_header("Set-Cookie", f"{COOKIE}={self.lab['token']}; Path=/; HttpOnly; SameSite=Strict")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
@@ -190,7 +241,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if route in ("/", "/runs"):
             name = "index.html" if route == "/" else "runs.html"
             page = open(os.path.join(STATIC, name), encoding="utf-8").read()
-            self._send(200, page.replace("{{TOKEN}}", self.lab["token"]).encode(), CONTENT_TYPES[".html"])
+            self._send(200, page.replace("{{TOKEN}}", self.lab["token"]).encode(), CONTENT_TYPES[".html"], cookie=True)
         elif route.startswith("/static/") and route[len("/static/"):] in os.listdir(STATIC):
             name = route[len("/static/"):]
             with open(os.path.join(STATIC, name), "rb") as f:
@@ -209,6 +260,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif route == "/runfile":
             data = watch.picture(self.lab["runs"], query.get("name", [""])[0], query.get("file", [""])[0])
             self._send(200, data, CONTENT_TYPES[".png"])
+        elif route.startswith("/docs/"):
+            self._send(200, *docs_page(urllib.parse.unquote(route[len("/docs/"):])))
         elif route == "/source":
             self._send(200, source_page(query.get("path", [""])[0]).encode(), CONTENT_TYPES[".html"])
         else:

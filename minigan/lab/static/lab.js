@@ -132,6 +132,14 @@ function showSubstep() {
   $("substep-text").textContent = `${frame.number}. ${frame.name}\n${frame.text}`;
   link($("substep-code"), frame.code);
   $("substep-code").textContent = `the code: ${links[frame.code].name}`;
+  const derivation = links[frame.code].derivation;            // "backward/losses.md#bce-with-logits"
+  $("substep-derivation").hidden = !derivation;
+  if (derivation) {
+    const [page, anchor] = derivation.split("#");
+    $("substep-derivation").href = `/docs/${page.replace(/\.md$/, ".html")}?token=${encodeURIComponent(token)}` +
+      (anchor ? `#${anchor}` : "");
+    $("substep-derivation").textContent = `the derivation: ${derivation}`;
+  }
   drawPlane(view);
 }
 
