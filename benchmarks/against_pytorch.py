@@ -18,6 +18,8 @@ The steps (the first three as ../shared/bench/torch_reference.py defines them):
 * ``mlp``, ``dcgan``, ``dcgan-0.25``: z ~ N(0, 1), fake = G(z); D step: BCE(D(real), 1) +
   BCE(D(fake.detach()), 0), backward, Adam; G step: BCE(D(fake), 1) back through D, Adam.
   Adam 2e-4, betas (0.5, 0.999); batch 64 unless --batch-size.
+* ``infogan``: minigan's ``models.infogan`` networks without codes (``minigan bench train --model
+  infogan``; BatchNorm in D, so D sees real and fake in two passes on both sides), z of 62.
 * ``pacgan``: the PacGAN toy experiment's step (``--recipe pacgan``, minigan/training/recipes.py):
   G 2 → 4 × [Linear 400 (no bias), BatchNorm (momentum 0.05), ReLU] → 2; D 3 × maxout (200 units,
   5 pieces) → 1; both gradients from the same batch and the same D, then both Adam steps (1e-4,
@@ -28,21 +30,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
 
 MODELS = {"mlp": ["--model", "mlp"], "dcgan-0.25": ["--model", "dcgan", "--width", "0.25"],
-          "dcgan": ["--model", "dcgan"], "pacgan": ["--recipe", "pacgan"]}
+          "dcgan": ["--model", "dcgan"], "infogan": ["--model", "infogan"], "pacgan": ["--recipe", "pacgan"]}
 BATCH = {"pacgan": 100}
 
 
 def minigan_ms(name, batch, threads, steps):
+    """(ms per step, peak RSS in MiB) of ``minigan bench train`` in a fresh process."""
     cmd = [sys.executable, "-m", "minigan", "bench", "train", *MODELS[name], "--steps", str(steps),
            "--threads", str(threads)] + (["--batch-size", str(batch)] if batch else [])
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])["ms_per_step"]
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    return row["ms_per_step"], row["peak_rss_mib"]
+
+
+def torch_ms_fresh(name, batch, threads, steps):
+    """(ms per step, peak RSS in MiB) of the PyTorch step, in a fresh process as minigan's is."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--torch-child", name, str(batch), str(threads), str(steps)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    return row["ms"], row["rss"]
 
 
 def torch_networks(name, torch):
@@ -64,6 +77,15 @@ def torch_networks(name, torch):
 
         D = nn.Sequential(Maxout(2, 200, 5), Maxout(200, 200, 5), Maxout(200, 200, 5), nn.Linear(200, 1))
         return G, D, 2, (2,)
+    if name == "infogan":          # minigan's models.infogan without codes (what bench train --model infogan times)
+        G = nn.Sequential(nn.Linear(62, 1024), nn.BatchNorm1d(1024), nn.ReLU(), nn.Linear(1024, 7 * 7 * 128),
+                          nn.BatchNorm1d(7 * 7 * 128), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
+                          nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
+                          nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
+        D = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.1), nn.Conv2d(64, 128, 4, 2, 1),
+                          nn.BatchNorm2d(128), nn.LeakyReLU(0.1), nn.Flatten(), nn.Linear(7 * 7 * 128, 1024),
+                          nn.LeakyReLU(0.1), nn.Linear(1024, 1))
+        return G, D, 62, (1, 28, 28)
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "bench"))
     import torch_reference
     G, D = torch_reference.build({"dcgan-0.25": "dcgan_small"}.get(name, name), torch)
@@ -121,19 +143,27 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=30, help="timed steps per measurement (median)")
     parser.add_argument("--rounds", type=int, default=3, help="measurements per side, alternating")
+    parser.add_argument("--torch-child", nargs=4, metavar=("MODEL", "BATCH", "THREADS", "STEPS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     import torch
-    print(f"# {time.strftime('%Y-%m-%d')}, {args.threads} threads; NumPy's BLAS: {blas()}; PyTorch {torch.__version__}")
-    print("| model | batch | minigan ms/step | PyTorch ms/step | ratio |")
-    print("|---|---|---|---|---|")
+    if args.torch_child:                              # one PyTorch measurement in this fresh process
+        name, batch, threads, steps = args.torch_child
+        ms = torch_ms(name, int(batch), int(threads), int(steps))
+        print(json.dumps({"ms": ms, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        return
+    print(f"# {time.strftime('%Y-%m-%d')}, {args.threads} threads; NumPy's BLAS: {blas()}; PyTorch {torch.__version__}; "
+          "each measurement a fresh process, minigan and PyTorch alternating; peak RSS of that process")
+    print("| model | batch | minigan ms/step | PyTorch ms/step | ratio | minigan peak RSS MiB | PyTorch peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|")
     for name in args.models:
         batch = args.batch_size or BATCH.get(name, 64)
         ours, theirs = [], []
         for _ in range(args.rounds):
             ours.append(minigan_ms(name, batch, args.threads, args.steps))
-            theirs.append(torch_ms(name, batch, args.threads, args.steps))
-        a, b = statistics.median(ours), statistics.median(theirs)
-        print(f"| {name} | {batch} | {a:.2f} | {b:.2f} | {a / b:.2f}× |", flush=True)
+            theirs.append(torch_ms_fresh(name, batch, args.threads, args.steps))
+        a, b = statistics.median(o[0] for o in ours), statistics.median(t[0] for t in theirs)
+        ra, rb = max(o[1] for o in ours), max(t[1] for t in theirs)
+        print(f"| {name} | {batch} | {a:.2f} | {b:.2f} | {a / b:.2f}× | {ra:.0f} | {rb:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

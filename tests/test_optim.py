@@ -163,3 +163,24 @@ def test_optimizers_work_on_each_backend(xp):
         layer.backward(2 * (y - target) / len(x))
         opt.step()
     assert float(((layer.predict(x) - target) ** 2).mean()) < 1e-3
+
+
+def test_adam_in_chunks_is_adam_to_the_bit(monkeypatch):
+    """A large parameter is updated 64Ki elements at a time (cache-sized, docs/backward/adam.md#speed):
+    every element gets the same operations, so the weights and moments equal the whole-array update's."""
+    rng = numpy.random.default_rng(0)
+    start = rng.standard_normal((700, 301)).astype(numpy.float32)       # 210,700 elements: 3 chunks and a part
+    grads = [rng.standard_normal(start.shape).astype(numpy.float32) for _ in range(3)]
+
+    def run(chunk):
+        monkeypatch.setattr(optim.Adam, "CHUNK", chunk)
+        p = nn.Parameter(start.copy(), "w")
+        opt = optim.Adam([p], lr=1e-3, betas=(0.5, 0.999))
+        for g in grads:
+            p.grad[...] = g
+            opt.step()
+        return p.data, opt.slots["m"][0], opt.slots["v"][0]
+
+    chunked, whole = run(1 << 16), run(10 ** 9)
+    assert all(numpy.array_equal(a, b) for a, b in zip(chunked, whole))
+    assert not numpy.array_equal(chunked[0], start)
