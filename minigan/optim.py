@@ -186,14 +186,16 @@ class Adam(Optimizer):
     # Elements updated together on the CPU: the update makes eleven passes over its arrays, and a
     # chunk of 64Ki float32s (256 KiB an array) stays in cache from the first pass to the last,
     # where a whole large weight (InfoGAN's 6272 × 1024) would stream from memory eleven times.
-    # Every element gets the same operations either way, so the result is the same to the bit
-    # (docs/backward/adam.md#speed; tests/test_optim.py).
+    # Parameters under CHUNKED_FROM elements (their five arrays fit in a last-level cache) stay
+    # whole. Every element gets the same operations either way, so the result is the same to the
+    # bit (docs/backward/adam.md#speed; tests/test_optim.py).
     CHUNK = 1 << 16
+    CHUNKED_FROM = 1 << 21
 
     def _update(self, i, p, g):
         xp = get_array_module(p.data)
         arrays = (p.data, g, self.slots["m"][i], self.slots["v"][i], self._scratch(i, p))
-        if xp is not numpy or p.data.size <= self.CHUNK or not all(a.flags.c_contiguous for a in arrays):
+        if xp is not numpy or p.data.size < self.CHUNKED_FROM or not all(a.flags.c_contiguous for a in arrays):
             self._adam(xp, *arrays)                # a GPU kernel is one pass already; small arrays stay in cache
             return
         flat = [a.reshape(-1) for a in arrays]     # views: every array here is contiguous

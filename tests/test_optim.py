@@ -174,6 +174,7 @@ def test_adam_in_chunks_is_adam_to_the_bit(monkeypatch):
 
     def run(chunk):
         monkeypatch.setattr(optim.Adam, "CHUNK", chunk)
+        monkeypatch.setattr(optim.Adam, "CHUNKED_FROM", 100_000)          # this parameter is chunked
         p = nn.Parameter(start.copy(), "w")
         opt = optim.Adam([p], lr=1e-3, betas=(0.5, 0.999))
         for g in grads:

@@ -93,4 +93,4 @@ def check(module):
 
 
 EXERCISE = Exercise("adam", "Adam: moments, bias correction, the update", SKELETON, check,
-                    ("minigan.optim:Adam._update",), "backward/adam.md", HINTS)
+                    ("minigan.optim:Adam._update", "minigan.optim:Adam._adam"), "backward/adam.md", HINTS)
