@@ -21,10 +21,12 @@ from minigan.cli import main
 from minigan.lab import runs
 from minigan.lab.server import MAX_BODY, make_server
 from minigan.lab.session import DEFAULTS, LabSession
+from minigan.training import threads
 
 
 @pytest.fixture
 def lab(tmp_path):
+    threads.configure(1)            # as minigan lab runs (its --threads default): the toy steps gain nothing from two
     session = LabSession()
     server, url = make_server(port=0, session=session, runs_root=str(tmp_path / "runs"))
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -34,6 +36,7 @@ def lab(tmp_path):
     server.shutdown()
     server.server_close()
     session.close()
+    threads.configure(None)         # back to the policy's default for the tests after these
 
 
 def request(lab, method, path, body=None, headers=None, token=True):
@@ -137,7 +140,8 @@ def assert_same_weights(a, b):
         assert numpy.array_equal(wa[k], wb[k]), k
 
 
-CLI_RUN = ["--model", "toy", "--dataset", "ring", "--toy-samples", "20000", "--epochs", "10000", "--batch-size", "128"]
+CLI_RUN = ["--model", "toy", "--dataset", "ring", "--toy-samples", "20000", "--epochs", "10000", "--batch-size", "128",
+           "--threads", "1", "--quiet"]
 
 
 def test_a_lab_run_is_the_minigan_train_run_and_its_saved_folder_resumes(lab, tmp_path):
@@ -150,7 +154,7 @@ def test_a_lab_run_is_the_minigan_train_run_and_its_saved_folder_resumes(lab, tm
     assert main(["train", *CLI_RUN, "--max-steps", "200", "--out", str(tmp_path / "cli")]) == 0
     assert_same_weights(folder / "checkpoint.npz", tmp_path / "cli" / "checkpoint.npz")
     # The saved folder is a run folder: minigan train --resume goes on with it, to the same weights.
-    assert main(["train", "--resume", "--out", str(folder), "--max-steps", "260"]) == 0
+    assert main(["train", "--resume", "--out", str(folder), "--max-steps", "260", "--threads", "1", "--quiet"]) == 0
     assert main(["train", *CLI_RUN, "--max-steps", "260", "--out", str(tmp_path / "cli260")]) == 0
     assert_same_weights(folder / "checkpoint.npz", tmp_path / "cli260" / "checkpoint.npz")
     # A second save never overwrites the first; the lab opens a saved run at its step.
@@ -159,7 +163,8 @@ def test_a_lab_run_is_the_minigan_train_run_and_its_saved_folder_resumes(lab, tm
     status, body = request(lab, "POST", "/api/control", body=json.dumps({"action": "open", "name": name}).encode())
     assert status == 200 and session.trainer.step == 260
     session.step(40)
-    assert main(["train", "--resume", "--out", str(tmp_path / "cli260"), "--max-steps", "300"]) == 0
+    assert main(["train", "--resume", "--out", str(tmp_path / "cli260"), "--max-steps", "300", "--threads", "1",
+                 "--quiet"]) == 0
     request(lab, "POST", "/api/control", body=b'{"action": "save"}')
     assert_same_weights(lab["runs"] / "lab-nonsaturating-ring-step300" / "checkpoint.npz",
                         tmp_path / "cli260" / "checkpoint.npz")
@@ -310,7 +315,7 @@ def test_the_page_in_a_browser(lab, tmp_path):
         page.wait_for_function("document.querySelector(\"section[data-column='0']\").dataset.step === '92'")
         page.wait_for_function("document.querySelector(\"section[data-column='1']\").dataset.step === '1'")
         assert page.inner_text("section[data-column='0'] .grid-name") == "samples.png"
-        assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(root / "mnist0")]) == 0
+        assert main(["train", "--resume", "--epochs", "2", "--quiet", "--threads", "1", "--out", str(root / "mnist0")]) == 0
         page.wait_for_function("document.querySelector(\"section[data-column='0']\").dataset.step === '184'")
         assert page.evaluate("document.querySelector(\"section[data-column='0'] img.grid\").naturalWidth") > 0
         # A view's code link opens minigan's own source at the line that computes it.
@@ -328,14 +333,14 @@ def test_the_page_in_a_browser(lab, tmp_path):
     assert not leaving, leaving
 
 
-MNIST_RUN = ["--model", "mlp", "--dataset", "mnist", "--classes", "0", "--width", "0.25", "--quiet"]
+MNIST_RUN = ["--model", "mlp", "--dataset", "mnist", "--classes", "0", "--width", "0.25", "--quiet", "--threads", "1"]
 
 
 def test_the_page_of_runs_reads_minigan_train_runs_as_they_are_written(lab):
     root = lab["runs"]
     assert main(["train", *MNIST_RUN, "--epochs", "1", "--out", str(root / "mnist0")]) == 0
     assert main(["train", "--model", "toy", "--dataset", "ring", "--toy-samples", "2000", "--epochs", "3",
-                 "--quiet", "--out", str(root / "toy")]) == 0
+                 "--quiet", "--threads", "1", "--out", str(root / "toy")]) == 0
     listed = json.loads(request(lab, "GET", "/api/watch")[1])["runs"]
     assert [(r["name"], r["model"], r["training"]) for r in listed] == [("mnist0", "mlp", False), ("toy", "toy", False)]
     run = json.loads(request(lab, "GET", "/api/watch?name=mnist0")[1])
@@ -345,7 +350,7 @@ def test_the_page_of_runs_reads_minigan_train_runs_as_they_are_written(lab):
     status, png = request(lab, "GET", "/runfile?name=mnist0&file=samples/epoch_001.png")
     assert status == 200 and png.startswith(b"\x89PNG")
     # The run goes on (another terminal's minigan train --resume): the same request sees the new epoch.
-    assert main(["train", "--resume", "--epochs", "2", "--quiet", "--out", str(root / "mnist0")]) == 0
+    assert main(["train", "--resume", "--epochs", "2", "--quiet", "--threads", "1", "--out", str(root / "mnist0")]) == 0
     run = json.loads(request(lab, "GET", "/api/watch?name=mnist0")[1])
     assert run["step"] == 2 * steps and run["grids"] == ["samples/epoch_001.png", "samples/epoch_002.png", "samples.png"]
     # A toy run's per-epoch metrics, as monitor.after_epoch wrote them.
