@@ -398,3 +398,26 @@ def test_a_collapse_alarm_in_metrics_is_shown(lab, tmp_path):
     (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     run = json.loads(request(lab, "GET", "/api/watch?name=collapsing")[1])
     assert run["alarms"] == ["epoch 2: modes captured fell from 8 to 2 of 8"] and run["step"] == 0
+
+
+def test_minigan_lab_prints_its_url_serves_and_stops_cleanly_on_ctrl_c(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen([sys.executable, "-m", "minigan", "lab", "--port", "0", "--runs", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        first = proc.stdout.readline()                    # the URL, printed once the server listens
+        assert first.startswith("minigan lab: http://127.0.0.1:"), first
+        parts = urllib.parse.urlsplit(first.split(": ", 1)[1].strip())
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection.request("GET", f"/api/view?{parts.query}")
+        assert connection.getresponse().status == 200
+        connection.close()
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "minigan lab: stopped" in rest and "Traceback" not in rest, rest
