@@ -14,8 +14,9 @@ within 3 std of a mode) and appends a row to <out>/results.jsonl; a run already 
 again, so a study cut short goes on. The last lines printed are the markdown table of docs, every
 seed in its own column. The runs behind docs/unrolled-gan.md's table are in
 demos/results/unrolled_lookahead_rate.jsonl: copy it to <out>/results.jsonl, and a run with more
-seeds trains only the new ones. Each run took 65 s on two idle cores, about 6 minutes beside other
-work.
+seeds trains only the new ones. A run is the 7,800-step k = 5 run of docs/unrolled-gan.md#cost
+(about 65 s there); these 18 took 5 to 7 minutes each on one thread of a 2-core machine that was
+busy with other work (1 h 56 min in all).
 """
 from __future__ import annotations
 
