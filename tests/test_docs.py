@@ -17,14 +17,26 @@ def test_the_docs_site_builds_strict_with_the_code_and_the_api_reference(site):
 
 
 def test_a_broken_link_fails_the_build(tmp_path):
+    """The site's own configuration and hooks over a two-page site (the whole site takes a minute to
+    build, and the full build is tested above): a page with a good link to a definition, and three
+    broken ones."""
     copy = tmp_path / "repo"
-    for name in ("docs", "minigan", "tests", "demos"):
+    for name in ("minigan",):
         shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("mkdocs.yml", "README.md", "setup.cfg"):
-        shutil.copy(ROOT / name, copy / name)
-    with open(copy / "docs" / "gradcheck.md", "a", encoding="utf-8") as f:
-        f.write("\nSee [the losses](training.md#no-such-section), [a file](../minigan/no_such_file.py) and "
-                "[a renamed method](../minigan/nn/dense.py#Dense._forward_renamed).\n")
+    shutil.copytree(ROOT / "docs", copy / "docs", ignore=shutil.ignore_patterns("*.md", "img", "__pycache__"))
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    head, rest = config.split("\nnav:\n", 1)
+    tail = rest[rest.index("\nmarkdown_extensions:"):]
+    (copy / "mkdocs.yml").write_text(head + "\nnav:\n  - Home: README.md\n  - Page: page.md\n" + tail, encoding="utf-8")
+    (copy / "docs" / "README.md").write_text("# minigan\n\n[The page](page.md).\n", encoding="utf-8")
+    good = "# A page\n\n[Dense's forward](../minigan/nn/dense.py#Dense._forward) resolves.\n"
+    (copy / "docs" / "page.md").write_text(good, encoding="utf-8")
+    fine = build(copy, tmp_path / "fine")
+    assert fine.returncode == 0, fine.stderr                  # the two pages build: what fails below is the links
+    assert (tmp_path / "fine" / "source" / "minigan" / "nn" / "dense.py" / "Dense._forward.html").is_file()
+    (copy / "docs" / "page.md").write_text(
+        good + "\nSee [the losses](README.md#no-such-section), [a file](../minigan/no_such_file.py) and "
+        "[a renamed method](../minigan/nn/dense.py#Dense._forward_renamed).\n", encoding="utf-8")
     result = build(copy, tmp_path / "site")
     assert result.returncode != 0
     assert "no-such-section" in result.stderr and "no_such_file.py" in result.stderr
