@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy
 
 from minigan import nn, optim
-from minigan.bench import _ms_per_train_step
+from minigan.bench import _median_ms, _ms_per_train_step
 from minigan.training import threads
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -34,13 +33,7 @@ p.grad[...] = rng.standard_normal(p.data.shape).astype(numpy.float32)
 opt = optim.Adam([p], lr=2e-4, betas=(0.5, 0.999))
 for label, chunk in (("whole", NEVER), ("chunked", CHUNK)):
     optim.Adam.CHUNK = chunk
-    opt.step()
-    times = []
-    for _ in range(9):
-        t0 = time.perf_counter()
-        opt.step()
-        times.append(time.perf_counter() - t0)
-    print(f"one update of a 6272 × 1024 weight, {label}: {1e3 * statistics.median(times):.1f} ms")
+    print(f"one update of a 6272 × 1024 weight, {label}: {_median_ms(opt.step, numpy, 9, warmup=1):.1f} ms")
 
 for model in ("infogan",):                 # the mlp's and the dcgan's parameters are all too small to be chunked
     rows = {"whole": [], "chunked": []}

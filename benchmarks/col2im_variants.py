@@ -20,23 +20,16 @@ never made. Every variant is checked equal to minigan's (to float32 rounding).
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy
 
+from minigan.bench import _median_ms
 from minigan.nn.im2col import col2im
 from minigan.training import threads
 
 
-def median_ms(fn, n=9):
-    fn()
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
+def median_ms(fn):
+    return _median_ms(fn, numpy, repeats=9, warmup=1)
 
 
 def col2im_blocked(cols, canvas_shape, kernel_hw, stride_hw, out_hw, block_bytes=1 << 20):

@@ -27,7 +27,7 @@ import numpy
 import threadpoolctl
 
 from minigan import losses, nn, optim
-from minigan.bench import matmul_peak_gflops
+from minigan.bench import _median_ms, matmul_peak_gflops
 from minigan.nn import conv, conv_transpose
 from minigan.training import Trainer, TrainConfig, threads
 
@@ -51,14 +51,7 @@ def step():
     trainer.train_step(real, next(noises))
 
 
-for _ in range(3):                                   # warm-up: caches, allocator
-    step()
-plain = []
-for _ in range(args.steps):
-    t0 = time.perf_counter()
-    step()
-    plain.append(time.perf_counter() - t0)
-step_ms = 1e3 * statistics.median(plain)
+step_ms = _median_ms(step, numpy, args.steps, warmup=3)     # warm-up: caches, allocator
 
 # ---- the instrumented step ---------------------------------------------------------------------
 spent = collections.defaultdict(float)               # name → seconds in the current step
@@ -146,14 +139,7 @@ def replay_ms(m, k, n, ta, tb):
     a = rng.standard_normal((k, m) if ta else (m, k), dtype=numpy.float32)
     b = rng.standard_normal((n, k) if tb else (k, n), dtype=numpy.float32)
     a, b = (a.T if ta else a), (b.T if tb else b)
-    for _ in range(2):
-        a @ b
-    times = []
-    for _ in range(7):
-        t0 = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
+    return _median_ms(lambda: a @ b, numpy, 7)
 
 
 blas_ms, flops = 0.0, 0.0

@@ -214,6 +214,23 @@ def test_slow_motion_records_the_ordinary_step(settings):
     assert frames[5]["heat"] != frames[4]["heat"]                       # the D update moved D's surface
 
 
+def test_looking_never_moves_the_run():
+    """The views run forwards in training mode (spectral norm's power iteration refines its u on each):
+    a run viewed after every step ends with the same weights and buffers as one never viewed."""
+    watched, alone = LabSession(spectral_norm=True), LabSession(spectral_norm=True)
+    try:
+        for _ in range(4):
+            watched.step(1)
+            watched.view()
+            alone.step(1)
+        for a, b in ((watched.trainer.D, alone.trainer.D), (watched.trainer.G, alone.trainer.G)):
+            for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+                assert numpy.array_equal(x, y), name
+    finally:
+        watched.close()
+        alone.close()
+
+
 def test_the_d_step_and_the_g_step_alone(lab):
     session = lab["session"]
     D0 = {k: v.copy() for k, v in session.trainer.D.state_dict().items()}

@@ -32,12 +32,19 @@ def _inside(root: str, name: str) -> str:
     return os.path.join(root, name)
 
 
+def folders(root: str):
+    """(name, path) of each folder in ``root`` that a run may be, by name: what the page may name."""
+    for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        if NAME.match(name) and os.path.isdir(os.path.join(root, name)):
+            yield name, os.path.join(root, name)
+
+
 def list_runs(root: str) -> list:
     """The toy runs in ``root`` the lab can open: [{"name", "step", "loss", "dataset"}], by name."""
     found = []
-    for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-        path = os.path.join(root, name, "checkpoint.npz")
-        if not NAME.match(name) or not os.path.isfile(path):
+    for name, folder in folders(root):
+        path = os.path.join(folder, "checkpoint.npz")
+        if not os.path.isfile(path):
             continue
         try:
             meta = checkpoint.read_meta(path)

@@ -41,7 +41,7 @@ import webbrowser
 import minigan
 
 from . import runs, watch
-from .session import DATASETS, DEFAULTS, LIVE, LOSSES, OPTIMIZERS, LabSession
+from .session import DATASETS, LOSSES, LabSession
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 PACKAGE = os.path.dirname(os.path.abspath(minigan.__file__))
@@ -49,7 +49,7 @@ MAX_BODY = 16 * 1024
 COOKIE = "minigan_lab_token"
 MAX_STEPS = 1000                   # one "step" request; more would hold the page (use play)
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                 ".css": "text/css; charset=utf-8", ".png": "image/png"}
+                 ".css": "text/css; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml", ".woff2": "font/woff2"}
 # The code behind each view and each piece of the step: (file in the package, definition).
 CODE = {
     "step": ("training/trainer.py", "Trainer.train_step"),
@@ -147,10 +147,8 @@ def docs_page(relative: str) -> tuple:
     site = os.path.join(CHECKOUT, "site")
     path = os.path.realpath(os.path.join(site, relative))
     if path.startswith(os.path.realpath(site) + os.sep) and os.path.isfile(path):
-        kind = {".woff2": "font/woff2", ".svg": "image/svg+xml", ".png": "image/png"}.get(
-            os.path.splitext(path)[1], CONTENT_TYPES.get(os.path.splitext(path)[1], "application/octet-stream"))
         with open(path, "rb") as f:
-            return f.read(), kind
+            return f.read(), CONTENT_TYPES.get(os.path.splitext(path)[1], "application/octet-stream")
     docs = os.path.join(CHECKOUT, "docs")
     source = os.path.realpath(os.path.join(docs, os.path.splitext(relative)[0] + ".md"))
     if relative.endswith(".html") and source.startswith(os.path.realpath(docs) + os.sep) and os.path.isfile(source):
@@ -342,4 +340,4 @@ def serve(host: str, port: int, open_browser: bool = False, log=print, runs_root
         server.server_close()
 
 
-__all__ = ["DATASETS", "DEFAULTS", "LIVE", "LOSSES", "OPTIMIZERS", "make_server", "serve", "source_page"]
+__all__ = ["DATASETS", "LOSSES", "make_server", "serve", "source_page"]

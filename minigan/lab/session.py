@@ -33,7 +33,7 @@ import numpy
 from minigan.backend import to_numpy
 from minigan.data import TOY_DATASETS
 from minigan.evaluation.evaluate import evaluate_points
-from minigan.gan.discriminator_pass import split_heads
+from minigan.gan.objectives import AdversarialObjective
 from minigan.training import TrainConfig, Trainer
 
 from . import substeps
@@ -172,7 +172,7 @@ class LabSession:
         zx, zy = numpy.meshgrid(z, z)
         self.noise_grid = numpy.stack([zx.ravel(), zy.ravel()], axis=1)     # (MANIFOLD², 2)
         self.batches = trainer.epoch_batches()
-        self.history, self.metrics, self.recorded = [], [], None
+        self.history, self.metrics = [], []
         self.run_id = getattr(self, "run_id", 0) + 1      # a new run: the page fetches its real points again
         self.partial_steps = 0             # D-only and G-only steps: the run then differs from `minigan train`'s
         self._score()
@@ -249,7 +249,6 @@ class LabSession:
             real, noise = self._next_batch(), t.next_noise(t.config.batch_size)
             frames, row = substeps.record(self, real, noise)
             self._logged(row)
-            self.recorded = frames
             return frames
 
     def _run(self):
@@ -292,15 +291,13 @@ class LabSession:
         out = out.reshape(GRID, GRID)
         return 1 / (1 + numpy.exp(-out)) if t.loss.probabilities else out
 
-    def arrows(self, fake) -> tuple:
-        """(L_G, −∂L_G/∂x × N) at the points ``fake``: the G step's own objective and backward, D frozen."""
+    def arrows(self, fake) -> numpy.ndarray:
+        """−∂L_G/∂x × N at the points ``fake`` (N, 2): the adversarial generator objective's own forward and
+        backward through a frozen D (× N: L_G is a mean over the samples)."""
         t = self.trainer
         with looking_at(t.D):
-            out, _ = split_heads(t.D.forward(fake))
-            g_loss, d_out = t.loss.generator(out)                           # L_G and ∂L_G/∂D(G(z))
-            with t.D.frozen():                                              # the G step's backward, D's .grad untouched
-                d_fake = to_numpy(t.D.backward(d_out))
-        return float(g_loss), -d_fake * len(fake)                          # × N: L_G is a mean over the samples
+            _, d_fake = AdversarialObjective(t.loss)(t.D, None, fake)
+        return -to_numpy(d_fake) * len(fake)
 
     def view(self, have_run: int | None = None) -> dict:
         """Everything the page draws, as plain lists (JSON). ``have_run``: the run whose real points the
@@ -315,24 +312,27 @@ class LabSession:
             with looking_at(G):
                 fake = to_numpy(G.predict(self.noise_view))                     # (480, 2)
                 manifold = to_numpy(G.predict(self.noise_grid)).reshape(MANIFOLD, MANIFOLD, 2)
-            g_loss, arrows = self.arrows(fake)
+            arrows = self.arrows(fake)
             resolved = {k: getattr(t.config, k) for k in ("optimizer", "lr_g", "lr_d", "n_critic")}
             return {"step": t.step, "settings": {**self.settings, **resolved}, "playing": self.playing.is_set(),
                     "error": self.error, "steps_per_second": round(self.steps_per_second, 1),
                     "run": self.run_id, "real": None if have_run == self.run_id else plain(self.real_view),
                     "fake": plain(fake), "arrows": plain(arrows, 5),
                     "heat": plain(self.heat(), 3), "heat_kind": "D(x)" if t.loss.probabilities else "critic",
-                    "manifold": plain(manifold), "extent": self.extent, "g_loss": g_loss,
-                    "curves": curves(self.history[-600:]), "metrics": self.metrics[-200:],
+                    "manifold": plain(manifold), "extent": self.extent,
+                    "curves": curves(self.history), "metrics": self.metrics[-200:],
                     "partial_steps": self.partial_steps, "savable": self.settings["data"] in TOY_DATASETS,
                     "equations": substeps.equations(t.loss.name),
                     "choices": {"loss": LOSSES, "data": DATASETS, "optimizer": OPTIMIZERS}}
 
 
 def curves(rows: list) -> dict:
-    """The log rows as columns for the curves: every other row of the last 600 (the page draws 300 points),
-    and each layer's gradient norm (None where a row has none: G's layers on a D-only step)."""
-    rows = rows[-600:][(len(rows) % 2)::2] if len(rows) > 300 else rows
+    """The log rows as columns for the curves: the last 600, every other one from the newest back when
+    there are more than 300 (the page draws 300 points), and each layer's gradient norm (None where a
+    row has none: G's layers on a D-only step)."""
+    rows = rows[-600:]
+    if len(rows) > 300:
+        rows = rows[(len(rows) - 1) % 2::2]                  # the newest row always among them
     layers = list(dict.fromkeys(name for r in rows for name in r["grad_norms"]))
     return {**{k: [r[k] for r in rows] for k in ("step", "d_loss", "g_loss", "d_real", "d_fake")},
             "grad_norms": {name: [r["grad_norms"].get(name) for r in rows] for name in layers}}

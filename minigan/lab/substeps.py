@@ -92,7 +92,6 @@ def record(session, real, noise) -> tuple:
         return record_
 
     def move_d(original):
-        seen["d_grads"] = True
         original()
         seen["heat_after"] = session.heat()
 

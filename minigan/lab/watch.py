@@ -18,14 +18,26 @@ import re
 from minigan.io import read_jsonl
 from minigan.training.run_folder import LOCK_OWNER
 
-from .runs import NAME, _inside
+from .runs import _inside, folders
 
 MAX_POINTS = 400                       # log rows sent for the curves (evenly spaced, the last one always)
 PICTURE = re.compile(r"^(samples/epoch_\d{3,}\.png|samples\.png|losses\.png|metrics\.png|grad_norms\.png)$")
 
 
+_READ = {}                             # path → (mtime, size, rows): a file is parsed again only once it changed
+
+
 def _rows(path: str) -> list:
-    return read_jsonl(path) if os.path.isfile(path) else []
+    """The rows of a JSON-lines file of a run (none if it is not there yet). The page asks every two
+    seconds, and a long run's log holds megabytes: it is read again only when its size or time changed."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return []
+    seen = _READ.get(path)
+    if seen is None or seen[:2] != (stat.st_mtime_ns, stat.st_size):
+        seen = _READ[path] = (stat.st_mtime_ns, stat.st_size, read_jsonl(path))
+    return seen[2]
 
 
 def _settings(folder: str) -> dict:
@@ -40,9 +52,8 @@ def _settings(folder: str) -> dict:
 def list_all(root: str) -> list:
     """Every run folder in ``root`` (one with a config.json or a log.jsonl), by name, with what it is."""
     found = []
-    for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-        folder = os.path.join(root, name)
-        if not NAME.match(name) or not any(os.path.isfile(os.path.join(folder, f)) for f in ("config.json", "log.jsonl")):
+    for name, folder in folders(root):
+        if not any(os.path.isfile(os.path.join(folder, f)) for f in ("config.json", "log.jsonl")):
             continue
         config = _settings(folder)
         found.append({"name": name, "model": config.get("model"), "dataset": config.get("dataset"),

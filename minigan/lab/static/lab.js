@@ -132,6 +132,9 @@ function showSubstep() {
   $("substep-text").textContent = `${frame.number}. ${frame.name}\n${frame.text}`;
   link($("substep-code"), frame.code);
   $("substep-code").textContent = `the code: ${links[frame.code].name}`;
+  const also = frame.also && frame.also !== frame.code ? frame.also : null;   // the D loss's second term, when it is another function
+  $("substep-also").hidden = $("substep-also-sep").hidden = !also;
+  if (also) { link($("substep-also"), also); $("substep-also").textContent = links[also].name; }
   const derivation = links[frame.code].derivation;            // "backward/losses.md#bce-with-logits"
   $("substep-derivation").hidden = !derivation;
   if (derivation) {
