@@ -110,7 +110,7 @@ def test_a_demo_run_again_is_refused_in_one_line_naming_overwrite(tmp_path):
     # The folder of the demo's first run already holds one (a short run stands in for an earlier demo).
     assert main(["train", "--model", "toy", "--dataset", "ring", "--max-steps", "2", "--quiet", "--out",
                  str(tmp_path / "ring" / "minimax")]) == 0
-    again = subprocess.run([sys.executable, str(ROOT / "demos" / "toy_ring_mode_collapse.py"), "--out",
+    again = subprocess.run([sys.executable, str(ROOT / "demos" / "toy_ring_losses.py"), "--out",
                             str(tmp_path / "ring")], capture_output=True, text=True, timeout=600)
     assert again.returncode == 1 and "Traceback" not in again.stderr, again.stderr
     assert "already holds a run" in again.stderr and "run it again with --overwrite" in again.stderr
