@@ -3,6 +3,7 @@
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/step_breakdown.py --model dcgan --threads 2
     python benchmarks/step_breakdown.py --model dcgan --width 0.25 --batch-size 128
+    python benchmarks/step_breakdown.py --recipe pacgan          # a paper's toy step (minigan/training/recipes.py)
 
 The step is ``minigan bench train``'s (Trainer.train_step on synthetic data: G forward, D on real
 and fake, both backward passes, both Adam steps, float32). It is timed plain first (the median of
@@ -27,31 +28,44 @@ import numpy
 import threadpoolctl
 
 from minigan import losses, nn, optim
-from minigan.bench import _median_ms, matmul_peak_gflops
+from minigan.gan import penalties
+from minigan.bench import _median_ms, matmul_peak_gflops, recipe_step
+from minigan.training import recipes
 from minigan.nn import conv, conv_transpose
 from minigan.training import Trainer, TrainConfig, threads
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--model", default="dcgan", choices=("mlp", "dcgan", "infogan"))
 parser.add_argument("--width", type=float, default=1.0)
-parser.add_argument("--batch-size", type=int, default=64)
+parser.add_argument("--recipe", default=None, choices=[r for r in recipes.RECIPES],
+                    help="time a paper's toy step instead of --model (its networks, loss, optimizer, updates)")
+parser.add_argument("--batch-size", type=int, default=None, help="default: 64, or the recipe's")
 parser.add_argument("--steps", type=int, default=20)
 parser.add_argument("--threads", type=int, default=None)
 args = parser.parse_args()
 threads.configure(args.threads)
 
-config = TrainConfig(model=args.model, dataset="mnist", width=args.width, batch_size=args.batch_size, out="")
-data = numpy.random.default_rng(0).uniform(-1, 1, (args.batch_size * 4, 1, 28, 28)).astype(numpy.float32)
+if args.recipe:                                      # as minigan bench train --recipe builds it
+    args.batch_size = args.batch_size or recipes.RECIPES[args.recipe].settings["batch_size"]
+    fields = {**recipe_step(args.recipe), "dataset": recipes.RECIPES[args.recipe].settings["dataset"]}
+    args.model, shape = fields["model"], (2,)
+else:
+    args.batch_size, fields, shape = args.batch_size or 64, {"model": args.model, "dataset": "mnist"}, (1, 28, 28)
+config = TrainConfig(**{**fields, "width": args.width, "batch_size": args.batch_size, "out": ""})
+data = numpy.random.default_rng(0).uniform(-1, 1, (args.batch_size * 4, *shape)).astype(numpy.float32)
 trainer = Trainer(config, real_data=data)
 real = data[:args.batch_size]
 noises = itertools.cycle([trainer.next_noise(args.batch_size) for _ in range(4)])
 
 
 def step():
-    trainer.train_step(real, next(noises))
+    """n_critic steps (one G update among them), so a WGAN-GP critic's cycle is timed whole; the
+    figures below are per step (the cycle divided by n_critic), as minigan bench train gives them."""
+    for _ in range(config.n_critic):
+        trainer.train_step(real, next(noises))
 
 
-step_ms = _median_ms(step, numpy, args.steps, warmup=3)     # warm-up: caches, allocator
+step_ms = _median_ms(step, numpy, args.steps, warmup=3) / config.n_critic    # warm-up: caches, allocator
 
 # ---- the instrumented step ---------------------------------------------------------------------
 spent = collections.defaultdict(float)               # name → seconds in the current step
@@ -70,7 +84,11 @@ def timed(name, fn):
 
 def record_products(layer, kind, x_shape, y_shape):
     """The matrix products of one layer's forward or backward, from its shapes (docstrings of the layers)."""
-    if isinstance(layer, nn.Dense):
+    if isinstance(layer, nn.Maxout):                 # every piece in one product: (N, in) @ (in, k·out)
+        n, i = x_shape
+        o = layer.pieces * layer.out_features
+        products.extend([(n, i, o, False, False)] if kind == "forward" else [(i, n, o, True, False), (n, o, i, False, True)])
+    elif isinstance(layer, nn.Dense):
         n, i = x_shape
         o = y_shape[1]
         products.extend([(n, i, o, False, False)] if kind == "forward" else [(i, n, o, True, False), (n, o, i, False, True)])
@@ -90,7 +108,9 @@ def record_products(layer, kind, x_shape, y_shape):
 leaf_types = {type(m) for net in (trainer.G, trainer.D) for m in net.modules() if not m.children()}
 originals = []
 for cls in leaf_types:
-    for kind in ("_forward", "_backward"):
+    for kind in ("_forward", "_backward", "_double_backward"):
+        if not hasattr(cls, kind):
+            continue
         original = cls.__dict__.get(kind) or getattr(cls, kind)
         originals.append((cls, kind, cls.__dict__.get(kind)))
 
@@ -106,6 +126,11 @@ for cls in leaf_types:
                     if hasattr(a[0], "shape") and hasattr(y, "shape"):     # a head's (logit, heads) has no one shape
                         self._breakdown_shapes = (a[0].shape, y.shape)
                         record_products(self, "forward", a[0].shape, y.shape)
+                elif kind == "_double_backward":
+                    if isinstance(self, nn.Dense):       # the penalty's: ddxᵀ dy and ddx W (no parameter adjoints)
+                        n, i = a[0].shape
+                        o = a[1].shape[1]
+                        products.extend([(i, n, o, True, False), (n, i, o, False, False)])
                 elif hasattr(self, "_breakdown_shapes"):
                     record_products(self, "backward", *self._breakdown_shapes)
                 return out
@@ -118,6 +143,8 @@ for cls in (optim.Adam,):
     cls.step = timed("Adam step", cls.step)
 for name in ("bce_with_logits", "generator_loss_nonsaturating"):
     setattr(losses, name, timed(name, getattr(losses, name)))
+# WGAN-GP: the penalty, inclusive of its double backward (the trainer's piece calls this one)
+penalties._gradient_penalty = timed("gradient penalty (incl. its double backward)", penalties._gradient_penalty)
 
 per_step = collections.defaultdict(list)
 totals = []
@@ -126,10 +153,10 @@ for _ in range(args.steps):
     products.clear()
     t0 = time.perf_counter()
     step()
-    totals.append(time.perf_counter() - t0)
+    totals.append((time.perf_counter() - t0) / config.n_critic)
     for name, seconds in spent.items():
-        per_step[name].append(seconds)
-step_products = list(products)                       # the last step's products (every step has the same)
+        per_step[name].append(seconds / config.n_critic)
+step_products = list(products)                       # the last cycle's products (every cycle has the same)
 
 # ---- the products, replayed alone ---------------------------------------------------------------
 rng = numpy.random.default_rng(0)
@@ -145,8 +172,8 @@ def replay_ms(m, k, n, ta, tb):
 blas_ms, flops = 0.0, 0.0
 shapes = collections.Counter(step_products)
 for (m, k, n, ta, tb), count in shapes.items():
-    blas_ms += count * replay_ms(m, k, n, ta, tb)
-    flops += count * 2.0 * m * k * n
+    blas_ms += count * replay_ms(m, k, n, ta, tb) / config.n_critic
+    flops += count * 2.0 * m * k * n / config.n_critic
 peak = matmul_peak_gflops(numpy)
 
 kernel = "; ".join(f"{i['internal_api']} {i.get('version')} ({i.get('architecture')})"
