@@ -17,8 +17,9 @@ resumes bit for bit, so the chunks change nothing), and every chunk appends one 
 where it stopped, one machine session after another. Its points are saved as
 ``<set>/pack<m>/seed<S>/points_<step>.npz`` (an array ``points`` (2500, 2)), so anyone can score them
 again. At the end the script prints every seed's final numbers, the mean ± std over the seeds, the
-paper's rows beside them, and draws curves.png (modes and high quality against steps) and
-points.png (the last points of each run's first seed).
+paper's rows beside them, and draws curves.png (modes and high quality against steps, every run),
+points.png (the last points of each variant's first seed) and training.png (those runs' points at six
+checkpoints: the grid being formed, then sharpened).
 
 The quick look (the default: the grid, GAN and PacGAN2, seed 0, 3,000 steps) is far from the paper's
 budget and is there to show the pieces working; the numbers worth comparing come from --full or a
@@ -33,6 +34,7 @@ import numpy
 
 from minigan.cli import demo_arguments
 from minigan.io import atomic_path, atomic_savefig
+from minigan.training import study_pictures
 from minigan.training.study import run_study
 PUBLISHED = {                                        # PacGAN Table 1: mean ± standard error over 10 trials
     ("ring", 1): ("6.3 ± 0.5", "98.2 ± 0.2", "0.45 ± 0.09"),
@@ -95,24 +97,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from minigan.data import grid_modes, ring_modes  # noqa: E402
 
-fig, axes = plt.subplots(len(datasets), 2, figsize=(9, 3.2 * len(datasets)), squeeze=False)
-for row, dataset in enumerate(datasets):
-    for pack in packs:
-        for seed in seeds:
-            curve = [done[dataset, pack, seed, step] for step in checkpoints]
-            label = ("GAN" if pack == 1 else f"PacGAN{pack}") if seed == seeds[0] else None
-            color = {1: "tab:red", 2: "tab:blue", 4: "tab:green"}.get(pack, "tab:gray")
-            axes[row, 0].plot(checkpoints, [c["modes_captured"] for c in curve], color=color, alpha=0.6, label=label)
-            axes[row, 1].plot(checkpoints, [c["high_quality_percent"] for c in curve], color=color, alpha=0.6, label=label)
-    axes[row, 0].set_ylabel(f"{dataset}: modes captured")
-    axes[row, 1].set_ylabel(f"{dataset}: high quality %")
-    for ax in axes[row]:
-        ax.set_xlabel("step")
-        ax.legend(fontsize=8)
-fig.suptitle("PacGAN's toy set-up: every seed, scored every " + f"{every:,} steps", fontsize=10)
-fig.tight_layout()
-atomic_savefig(fig, os.path.join(args.out, "curves.png"), dpi=90)
-plt.close(fig)
+variant = lambda run: "GAN" if run["pack"] == 1 else f"PacGAN{run['pack']}"  # noqa: E731
+study_pictures.curves(done, runs, checkpoints, variant, os.path.join(args.out, "curves.png"),
+                      f"PacGAN's toy set-up: every seed, scored every {every:,} steps")
+first_seeds = [run for run in runs if run["seed"] == seeds[0]]
+study_pictures.points_over_training(args.out, done, first_seeds, checkpoints,
+                                    lambda run: f"{run['dataset']}, {variant(run)}",
+                                    lambda run: study_pictures.modes_of(run["dataset"]),
+                                    os.path.join(args.out, "training.png"),
+                                    f"PacGAN's toy set-up, seed {seeds[0]}: the points over training")
 
 fig, axes = plt.subplots(len(datasets), len(packs), figsize=(3.2 * len(packs), 3.3 * len(datasets)), squeeze=False)
 for row, dataset in enumerate(datasets):
@@ -133,4 +126,5 @@ atomic_savefig(fig, os.path.join(args.out, "points.png"), dpi=90)
 plt.close(fig)
 with atomic_path(os.path.join(args.out, "summary.json")) as tmp, open(tmp, "w") as f:
     json.dump({"steps": steps, "every": every, "seeds": seeds, "packs": packs, "datasets": datasets}, f)
-print(f"\ncurves: {os.path.join(args.out, 'curves.png')}; points: {os.path.join(args.out, 'points.png')}")
+print(f"\ncurves: {os.path.join(args.out, 'curves.png')}; points: {os.path.join(args.out, 'points.png')}; "
+      f"over training: {os.path.join(args.out, 'training.png')}")

@@ -14,16 +14,15 @@ while the unrolled one spreads over all eight.
 The runs train in chunks that resume from their checkpoints and are scored after each, with
 results.jsonl saying what is done, as demos/pacgan_toy.py does (minigan/training/study.py). At the
 end it prints every seed's modes at the last step and, for each run, the modes covered at every
-checkpoint; hopping.png draws the points of each variant's first seed at six checkpoints.
+checkpoint; hopping.png draws the points of each variant's first seed at six checkpoints, and curves.png
+every run's modes and high quality against steps.
 """
 from __future__ import annotations
 
 import os
 
-import numpy
-
 from minigan.cli import demo_arguments
-from minigan.io import atomic_savefig
+from minigan.training import study_pictures
 from minigan.training.study import run_study
 
 
@@ -67,27 +66,12 @@ for unroll in args.unroll:
         print(f"  {name(unroll)}, seed {seed}: " + " ".join("".join(map(str, c)) or "-" for c in covered)
               + f"   ({changes} changes between checkpoints)")
 
-# ---- the hopping sequence: each variant's first seed at six checkpoints -----------------------------------
-import matplotlib  # noqa: E402
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from minigan.data import ring_modes  # noqa: E402
-
-shown = [checkpoints[round(i * (len(checkpoints) - 1) / 5)] for i in range(6)] if len(checkpoints) >= 6 else checkpoints
-modes = ring_modes()
-fig, axes = plt.subplots(len(args.unroll), len(shown), figsize=(2.2 * len(shown), 2.4 * len(args.unroll)), squeeze=False)
-for row, unroll in enumerate(args.unroll):
-    for col, step in enumerate(shown):
-        ax = axes[row, col]
-        points = numpy.load(os.path.join(args.out, f"unroll{unroll}", f"seed{seeds[0]}", f"points_{step}.npz"))["points"]
-        ax.scatter(points[:, 0], points[:, 1], s=1, c="tab:green" if unroll else "tab:red", alpha=0.3)
-        ax.scatter(modes[:, 0], modes[:, 1], marker="x", c="black", s=12)
-        ax.set_xlim(-3, 3), ax.set_ylim(-3, 3), ax.set_aspect("equal"), ax.set_xticks([]), ax.set_yticks([])
-        ax.set_title(f"step {step:,}: {done[unroll, seeds[0], step]['modes_captured']}/8", fontsize=8)
-    axes[row, 0].set_ylabel(name(unroll), fontsize=9)
-fig.suptitle(f"Metz et al.'s ring, seed {seeds[0]}: the plain GAN hops, the unrolled one spreads", fontsize=9)
-fig.tight_layout()
-atomic_savefig(fig, os.path.join(args.out, "hopping.png"), dpi=90)
-plt.close(fig)
-print(f"\nthe hopping sequence: {os.path.join(args.out, 'hopping.png')}")
+# ---- the pictures: the hopping sequence (each variant's first seed at six checkpoints), the curves -------------
+first_seeds = [run for run in runs if run["seed"] == seeds[0]]
+study_pictures.points_over_training(args.out, done, first_seeds, checkpoints, lambda run: name(run["unroll"]),
+                                    lambda run: study_pictures.modes_of("ring"), os.path.join(args.out, "hopping.png"),
+                                    f"Metz et al.'s ring, seed {seeds[0]}: the plain GAN hops, the unrolled one spreads",
+                                    colour=lambda run: "tab:green" if run["unroll"] else "tab:red")
+study_pictures.curves(done, runs, checkpoints, lambda run: name(run["unroll"]), os.path.join(args.out, "curves.png"),
+                      f"Metz et al.'s ring: every seed, scored every {every:,} steps")
+print(f"\nthe hopping sequence: {os.path.join(args.out, 'hopping.png')}; curves: {os.path.join(args.out, 'curves.png')}")

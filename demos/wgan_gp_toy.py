@@ -10,7 +10,9 @@ ReLU layers of 512 each, the gradient penalty with λ 0.1, 5 critic steps per G 
 in resumable chunks scored every ``--every`` steps (minigan/training/study.py; results.jsonl says what
 is done), prints every seed's modes and high quality at the end, and draws critic.png: for each set,
 the critic's value over the plane (a WGAN critic is not a probability: its level sets are what the
-generator climbs), with the real points in black and the generated ones in orange.
+generator climbs), with the real points in black and the generated ones in orange; training.png (the
+first seed's points at six checkpoints) and curves.png (every run's modes and high quality against
+steps).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from minigan.cli import demo_arguments
 from minigan.io import atomic_savefig
 from minigan.training import TrainConfig
 from minigan.training.sample import load_discriminator
+from minigan.training import recipes, study_pictures
 from minigan.training.study import run_study
 from minigan.training.trainer import load_real_data
 
@@ -44,6 +47,7 @@ seeds = args.seeds or (list(range(5)) if args.full else [0])
 checkpoints = list(range(every, steps, every)) + [steps]
 runs = [{"dataset": d, "seed": s} for d in args.datasets for s in seeds]
 done = run_study(args.out, "wgan-gp-toy", runs, checkpoints, overwrite=args.overwrite)
+SCALE = {d: recipes.settings("wgan-gp-toy", {"dataset": d})["toy_scale"] for d in args.datasets}   # gan_toy.py's shrink
 
 print(f"\nafter {steps:,} critic steps ({steps // 5:,} generator iterations; the paper: 100,000)")
 print("| data | " + " | ".join(f"seed {s}: modes, HQ %" for s in seeds) + " | runs with every mode |")
@@ -83,4 +87,12 @@ fig.suptitle(f"WGAN-GP's toy set-up, seed {seeds[0]}, {steps:,} critic steps: th
 fig.tight_layout()
 atomic_savefig(fig, os.path.join(args.out, "critic.png"), dpi=90)
 plt.close(fig)
-print(f"\nthe critic's surface: {os.path.join(args.out, 'critic.png')}")
+first_seeds = [run for run in runs if run["seed"] == seeds[0]]
+study_pictures.points_over_training(args.out, done, first_seeds, checkpoints, lambda run: run["dataset"],
+                                    lambda run: study_pictures.modes_of(run["dataset"], SCALE[run["dataset"]]),
+                                    os.path.join(args.out, "training.png"),
+                                    f"WGAN-GP's toy set-up, seed {seeds[0]}: the points over training")
+study_pictures.curves(done, runs, checkpoints, lambda run: "WGAN-GP", os.path.join(args.out, "curves.png"),
+                      f"WGAN-GP's toy set-up: every seed, scored every {every:,} critic steps")
+print(f"\nthe critic's surface: {os.path.join(args.out, 'critic.png')}; the points over training: "
+      f"{os.path.join(args.out, 'training.png')}; curves: {os.path.join(args.out, 'curves.png')}")

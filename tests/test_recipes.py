@@ -82,7 +82,8 @@ def test_the_pacgan_study_trains_in_chunks_skips_what_is_done_and_saves_the_poin
     assert [r["step"] for r in rows] == [2, 4] and all(0 <= r["high_quality_percent"] <= 100 for r in rows)
     points = numpy.load(tmp_path / "grid" / "pack1" / "seed0" / "points_4.npz")["points"]
     assert points.shape == (2500, 2)
-    assert (tmp_path / "curves.png").stat().st_size > 0 and (tmp_path / "points.png").stat().st_size > 0
+    for picture in ("curves.png", "points.png", "training.png"):
+        assert (tmp_path / picture).stat().st_size > 5_000, picture
     again = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert "0 chunks of 2 steps to train (2 already in" in again.stdout        # nothing trained twice
     # Two chunks, each resuming the last, are one run of 4 steps: the same weights, bit for bit.
@@ -109,7 +110,14 @@ def test_the_unrolled_study_records_which_modes_each_checkpoint_covers(tmp_path)
     for r in rows:          # the modes it covers, by index, as many as it captures
         assert len(r["captured"]) == r["modes_captured"] and set(r["captured"]) <= set(range(8))
     assert json.loads((tmp_path / "unroll2" / "seed0" / "config.json").read_text())["unroll"] == 2
-    assert (tmp_path / "hopping.png").stat().st_size > 0
+    assert (tmp_path / "hopping.png").stat().st_size > 10_000 and (tmp_path / "curves.png").stat().st_size > 10_000
+
+
+def test_a_studys_pictures_show_checkpoints_spread_over_training_the_last_included():
+    from minigan.training.study_pictures import modes_of, shown_checkpoints
+    assert shown_checkpoints([500 * i for i in range(1, 21)]) == [500, 2500, 4500, 6000, 8000, 10000]
+    assert shown_checkpoints([2, 4]) == [2, 4]
+    assert numpy.allclose(modes_of("ring", 2.0)[0], [1.0, 0.0]) and len(modes_of("grid")) == 25
 
 
 def test_the_wgan_gp_toy_recipe_shrinks_each_set_as_the_paper_does_and_scores_in_its_stds():
@@ -147,4 +155,5 @@ def test_the_wgan_gp_study_draws_the_critics_surface(tmp_path):
     assert "| ring | 0/8" in done.stdout or "| ring | " in done.stdout
     config = json.loads((tmp_path / "ring" / "seed0" / "config.json").read_text())
     assert (config["recipe"], config["toy_scale"], config["gp_weight"]) == ("wgan-gp-toy", 1.414, 0.1)
-    assert (tmp_path / "critic.png").stat().st_size > 10_000
+    for picture in ("critic.png", "training.png", "curves.png"):
+        assert (tmp_path / picture).stat().st_size > 5_000, picture

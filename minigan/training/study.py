@@ -47,6 +47,11 @@ def score_points(folder: str, dataset: str, seed: int, step: int, n: int = N_POI
     return evaluate_points(points, dataset, config.get("toy_scale", 1.0))
 
 
+def run_folder(out: str, run: dict) -> str:
+    """Where a study's run trains: ``out/<its values>`` (``grid/pack2/seed0``; a set by its name)."""
+    return os.path.join(out, *(str(v) if k == "dataset" else f"{k}{v}" for k, v in run.items()))
+
+
 def run_study(out: str, recipe: str, runs: list, checkpoints: list, overwrite: bool = False,
               common: dict | None = None) -> dict:
     """Train every run of a study up to each of ``checkpoints`` in turn, scoring after each chunk.
@@ -68,7 +73,7 @@ def run_study(out: str, recipe: str, runs: list, checkpoints: list, overwrite: b
     print(f"{len(todo)} chunks of {every:,} steps to train ({len(done)} already in {results_path})")
     with open(results_path, "a") as results:
         for run, step in tqdm(todo, unit="chunk"):
-            folder = os.path.join(out, *(str(v) if k == "dataset" else f"{k}{v}" for k, v in run.items()))
+            folder = run_folder(out, run)
             config = TrainConfig(**recipes.settings(recipe, {**(common or {}), **run, "out": folder, "max_steps": step,
                                                              "checkpoint_every": every}))
             train_chunk(config, first=step == checkpoints[0])
