@@ -68,6 +68,27 @@ def test_toy_metrics():
     assert metrics.toy_metrics(far, ring_modes(), 0.02)["high_quality_percent"] == 0
 
 
+def test_spread_kl_tells_a_blurred_ring_from_a_collapsed_one_by_every_samples_nearest_mode():
+    from minigan.data import ring_modes
+    modes = ring_modes()
+    rng = numpy.random.default_rng(0)
+    # A blurred ring: every sample far from high quality (noise of std 0.5), yet spread over every mode.
+    blurred = modes[rng.integers(0, 8, 4000)] + 0.5 * rng.standard_normal((4000, 2))
+    assert metrics.toy_metrics(blurred, modes, 0.02)["high_quality_percent"] < 2
+    assert metrics.spread_kl(blurred, modes) < 0.02
+    # A blob on mode 2 and its neighbours: as blurred, but on one side of the ring.
+    blob = modes[2] + 0.6 * rng.standard_normal((4000, 2))
+    assert metrics.spread_kl(blob, modes) > 0.8
+    # Against a loop over the samples, from the definition: shares by nearest mode, then Σ s log(8 s).
+    shares = numpy.zeros(8)
+    for x in blob[:300]:
+        shares[min(range(8), key=lambda k: (x[0] - modes[k][0]) ** 2 + (x[1] - modes[k][1]) ** 2)] += 1
+    shares /= shares.sum()
+    expected = sum(s * math.log(8 * s) for s in shares if s > 0)
+    assert metrics.spread_kl(blob[:300], modes) == pytest.approx(expected, abs=1e-9)
+    assert metrics.spread_kl(numpy.tile(modes[5], (50, 1)), modes) == pytest.approx(math.log(8))
+
+
 @pytest.mark.needs_data
 @pytest.mark.parametrize("dataset,minimum", [("mnist", 0.99), ("fashion-mnist", 0.89)])
 def test_the_shipped_classifiers_match_their_checksums_and_accuracy(dataset, minimum):

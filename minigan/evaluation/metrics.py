@@ -176,6 +176,21 @@ def toy_metrics(points, modes, std: float) -> dict:
             "captured": numpy.flatnonzero(counts).tolist()}      # which modes: a GAN that hops changes them
 
 
+def spread_kl(points, modes) -> float:
+    """KL(s ‖ uniform) of the share s of *all* samples by their nearest mode, sharp or not.
+
+    toy_metrics counts only high-quality samples, so a generator that is spread over every mode but
+    not yet sharp scores few modes there. This tells the two failures apart: near 0 when the samples
+    are spread evenly over the modes' neighbourhoods (however blurred), log K when all sit nearest one
+    mode. On the ring the neighbourhoods are the eight angular sectors, so a plain GAN sitting on a
+    few of them scores far above an unrolled one spread round the whole ring (docs/mode-collapse.md).
+    """
+    points = numpy.asarray(points, dtype=numpy.float64)
+    modes = numpy.asarray(modes, dtype=numpy.float64)
+    nearest = numpy.linalg.norm(points[:, None, :] - modes[None, :, :], axis=2).argmin(axis=1)   # (n,)
+    return kl_to_uniform(numpy.bincount(nearest, minlength=len(modes)))
+
+
 # ---- the real data's side ---------------------------------------------------------------------
 def reference_stats(dataset: str, model, split: str = "test", n: int | None = None, data_path=None,
                     cache: bool = True):
