@@ -84,7 +84,7 @@ def points_over_training(out: str, done: dict, runs: list, checkpoints: list, la
     against; ``colour(run)``: the points' colour."""
     plt = _plt()
     shown = shown_checkpoints(checkpoints)
-    fig, axes = plt.subplots(len(runs), len(shown), figsize=(2.1 * len(shown), 2.3 * len(runs)), squeeze=False)
+    fig, axes = plt.subplots(len(runs), len(shown), figsize=(2.1 * len(shown), 2.45 * len(runs)), squeeze=False)
     for row, run in enumerate(runs):
         centres = modes(run)
         lim = 1.3 * float(numpy.abs(centres).max()) + 0.4
@@ -97,7 +97,7 @@ def points_over_training(out: str, done: dict, runs: list, checkpoints: list, la
             ax.set_xticks([]), ax.set_yticks([])
             scores = done[(*run.values(), step)]
             ax.set_title(f"step {step:,}: {scores['modes_captured']}/{scores['n_modes']}, "
-                         f"{scores['high_quality_percent']:.0f}% HQ", fontsize=7)
+                         f"{scores['high_quality_percent']:.1f}% HQ", fontsize=7)
         axes[row, 0].set_ylabel(label(run), fontsize=8)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
