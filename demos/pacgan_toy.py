@@ -48,7 +48,7 @@ PUBLISHED = {                                        # PacGAN Table 1: mean ± s
 
 def add_flags(parser):
     parser.add_argument("--full", action="store_true", help="the paper's budget: 400,000 steps, seeds 0-9, "
-                        "packs 1 2 4, the grid and the ring (about 1.7 hours a run on two idle cores)")
+                        "packs 1 2 4, the grid and the ring (about 2.3 hours a run on two idle cores)")
     parser.add_argument("--steps", type=int, default=None, help="steps per run (default: 3,000; --full: 400,000)")
     parser.add_argument("--every", type=int, default=None, help="score the generator every this many steps "
                         "(default: --steps / 10)")

@@ -31,7 +31,7 @@ from minigan.training.study import run_folder, run_study
 
 def add_flags(parser):
     parser.add_argument("--full", action="store_true", help="the paper's budget: 25,000 steps, seeds 0-4, "
-                        "--unroll 0 and 10 (about half an hour a run unrolled, on two idle cores)")
+                        "--unroll 0 and 10 (about 20 minutes a run unrolled, at one thread)")
     parser.add_argument("--steps", type=int, default=None, help="steps per run (default: 1,500; --full: 25,000)")
     parser.add_argument("--every", type=int, default=None, help="score every this many steps (default: --steps "
                         "/ 10; --full: 1,000)")
