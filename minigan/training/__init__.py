@@ -16,7 +16,8 @@ Read in this order:
 6. ``monitor.py``: per-epoch evaluation and the mode-collapse alarm;
 7. ``pictures.py``, ``sample.py``: what a run draws, and sampling a trained run;
 8. ``threads.py``: how many CPU threads the matrix products use;
-9. ``study.py``: the demos' long studies, runs trained in chunks and scored after each.
+9. ``study.py``: the demos' long studies, runs trained in chunks and scored after each;
+   ``study_pictures.py``: what such a study draws (scores against steps, points over training).
 """
 from .config import DATASETS, IMAGE_DATASETS, TOY_DATASETS, TrainConfig
 from .run import train

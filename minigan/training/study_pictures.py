@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import os
 
+import matplotlib
 import numpy
 
-from minigan.data import grid_modes, ring_modes
-from minigan.io import atomic_savefig
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 
-from .study import run_folder
+from minigan.data import grid_modes, ring_modes  # noqa: E402
+from minigan.io import atomic_savefig  # noqa: E402
+
+from .study import run_folder  # noqa: E402
 
 COLOURS = ("tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown")
 
@@ -27,20 +31,12 @@ def modes_of(dataset: str, scale: float = 1.0):
     return (ring_modes() if dataset == "ring" else grid_modes()) / scale
 
 
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
 def curves(done: dict, runs: list, checkpoints: list, variant, path: str, title: str) -> None:
     """Modes captured (left) and % high quality (right) against steps, for every run.
 
     ``done``: the study's rows by (the run's values..., step); ``runs``: the run dicts; ``variant(run)``:
     the name of the run's variant (one colour and one legend entry each). A study over several sets
     gets one row of panels per set."""
-    plt = _plt()
     datasets = sorted({run.get("dataset", "") for run in runs}, key=[r.get("dataset", "") for r in runs].index)
     names = list(dict.fromkeys(variant(run) for run in runs))
     fig, axes = plt.subplots(len(datasets), 2, figsize=(9, 3.0 * len(datasets)), squeeze=False)
@@ -82,7 +78,6 @@ def points_over_training(out: str, done: dict, runs: list, checkpoints: list, la
 
     ``label(run)``: the row's name; ``modes(run)``: the centres (n_modes, 2) its points are scored
     against; ``colour(run)``: the points' colour."""
-    plt = _plt()
     shown = shown_checkpoints(checkpoints)
     fig, axes = plt.subplots(len(runs), len(shown), figsize=(2.1 * len(shown), 2.45 * len(runs)), squeeze=False)
     for row, run in enumerate(runs):
