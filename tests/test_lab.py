@@ -199,9 +199,7 @@ def test_slow_motion_records_the_ordinary_step(settings):
         plain.step(2)
         slow.step(2)
         assert plain.trainer.step == slow.trainer.step == 6
-        for a, b in ((plain.trainer.G, slow.trainer.G), (plain.trainer.D, slow.trainer.D)):
-            for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
-                assert numpy.array_equal(x, y), name
+        assert_same_networks(plain, slow)
     finally:
         plain.close()
         slow.close()
@@ -214,6 +212,13 @@ def test_slow_motion_records_the_ordinary_step(settings):
     assert frames[5]["heat"] != frames[4]["heat"]                       # the D update moved D's surface
 
 
+def assert_same_networks(one, other):
+    """Two lab sessions hold the same G and D, weights and buffers, to the bit."""
+    for a, b in ((one.trainer.G, other.trainer.G), (one.trainer.D, other.trainer.D)):
+        for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+            assert numpy.array_equal(x, y), name
+
+
 def test_looking_never_moves_the_run():
     """The views run forwards in training mode (spectral norm's power iteration refines its u on each):
     a run viewed after every step ends with the same weights and buffers as one never viewed."""
@@ -223,9 +228,7 @@ def test_looking_never_moves_the_run():
             watched.step(1)
             watched.view()
             alone.step(1)
-        for a, b in ((watched.trainer.D, alone.trainer.D), (watched.trainer.G, alone.trainer.G)):
-            for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
-                assert numpy.array_equal(x, y), name
+        assert_same_networks(watched, alone)
     finally:
         watched.close()
         alone.close()

@@ -37,7 +37,7 @@ def curves(done: dict, runs: list, checkpoints: list, variant, path: str, title:
     ``done``: the study's rows by (the run's values..., step); ``runs``: the run dicts; ``variant(run)``:
     the name of the run's variant (one colour and one legend entry each). A study over several sets
     gets one row of panels per set."""
-    datasets = sorted({run.get("dataset", "") for run in runs}, key=[r.get("dataset", "") for r in runs].index)
+    datasets = list(dict.fromkeys(run.get("dataset", "") for run in runs))        # in the runs' order
     names = list(dict.fromkeys(variant(run) for run in runs))
     fig, axes = plt.subplots(len(datasets), 2, figsize=(9, 3.0 * len(datasets)), squeeze=False)
     for row, dataset in enumerate(datasets):
