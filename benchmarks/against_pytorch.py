@@ -60,7 +60,8 @@ def scaled(units, width):
 def minigan_ms(name, batch, threads, steps, width=1.0):
     """(ms per step, peak RSS in MiB) of ``minigan bench train`` in a fresh process."""
     cmd = [sys.executable, "-m", "minigan", "bench", "train", *MODELS[name], "--steps", str(steps),
-           "--threads", str(threads), "--width", str(width)] + (["--batch-size", str(batch)] if batch else [])
+           "--threads", str(threads)] + (["--width", str(width)] if name in WIDTHS else []) \
+        + (["--batch-size", str(batch)] if batch else [])       # dcgan-0.25 brings its own --width
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     row = json.loads(done.stdout.strip().splitlines()[-1])
     return row["ms_per_step"], row["peak_rss_mib"]

@@ -7,8 +7,9 @@
 
 The step is ``minigan bench train``'s (Trainer.train_step on synthetic data: G forward, D on real
 and fake, both backward passes, both Adam steps, float32). It is timed plain first (the median of
-``--steps`` steps), then once more with every layer's forward and backward, im2col, col2im, the
-zero padding, the losses and the optimizer steps wrapped in timers (their medians per step).
+``--steps`` steps), then once more with every layer's forward and backward, im2col, the zero
+padding, the two ways of the scatter (minigan/nn/scatter.py) and col2im inside the first, the
+losses and the optimizer steps wrapped in timers (their medians per step).
 
 The matrix products are inside the layers, so their time is measured by replaying them: every
 product a Dense, Conv2d and ConvTranspose2d layer computes in the step (its shapes, and whether
@@ -31,7 +32,7 @@ from minigan import losses, nn, optim
 from minigan.gan import penalties
 from minigan.bench import _median_ms, matmul_peak_gflops, recipe_step
 from minigan.training import recipes
-from minigan.nn import conv, conv_transpose
+from minigan.nn import conv, conv_transpose, im2col, scatter
 from minigan.training import Trainer, TrainConfig, threads
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -93,16 +94,30 @@ def record_products(layer, kind, x_shape, y_shape):
         o = y_shape[1]
         products.extend([(n, i, o, False, False)] if kind == "forward" else [(i, n, o, True, False), (n, o, i, False, True)])
     elif isinstance(layer, nn.Conv2d):
-        n, c, _, _ = x_shape
+        n, c, h, w = x_shape
         _, f, ho, wo = y_shape
         k = layer.kernel_size[0] * layer.kernel_size[1] * c
+        (ph, pw), _ = layer.geometry(h, w)
         products.extend([(n * ho * wo, k, f, False, False)] if kind == "forward"
-                        else [(k, n * ho * wo, f, True, False), (n * ho * wo, f, k, False, False)])
+                        else [(k, n * ho * wo, f, True, False)]            # dW; then dx, the scatter of dy
+                        + scatter_products(layer, n, (ho, wo), f, c, (ph[0], pw[0]), (h, w)))
     elif isinstance(layer, nn.ConvTranspose2d):
         n, c, h, w = x_shape
         f = layer.out_channels * layer.kernel_size[0] * layer.kernel_size[1]
-        products.extend([(n * h * w, c, f, False, False)] if kind == "forward"
-                        else [(c, n * h * w, f, True, False), (n * h * w, f, c, False, False)])
+        (top, left), out_hw, _ = layer.geometry(h, w)
+        products.extend(scatter_products(layer, n, (h, w), c, layer.out_channels, (top, left), out_hw)
+                        if kind == "forward" else [(c, n * h * w, f, True, False), (n * h * w, f, c, False, False)])
+
+
+def scatter_products(layer, n, in_hw, c, f, offset_hw, out_hw):
+    """The products of a scatter from (n, *in_hw, c) to (n, *out_hw, f), the way the layer runs it."""
+    (kh, kw), (sh, sw) = layer.kernel_size, layer.stride
+    if layer.scatter_way == "col2im":
+        return [(n * in_hw[0] * in_hw[1], c, kh * kw * f, False, False)]
+    rows, cols = scatter.phase_plan(out_hw[0], kh, sh, offset_hw[0]), scatter.phase_plan(out_hw[1], kw, sw, offset_hw[1])
+    return [(n * count_h * count_w, taps_h * taps_w * c, f, False, False)
+            for (_, _, count_h, _, taps_h), (_, _, count_w, _, taps_w) in itertools.product(rows, cols)
+            if taps_h and taps_w]
 
 
 leaf_types = {type(m) for net in (trainer.G, trainer.D) for m in net.modules() if not m.children()}
@@ -136,7 +151,8 @@ for cls in leaf_types:
                 return out
             return wrapper
         setattr(cls, kind, make())
-for module, names in ((conv, ("im2col", "col2im", "place_on_canvas")), (conv_transpose, ("im2col", "col2im", "place_on_canvas"))):
+for module, names in ((conv, ("im2col", "place_on_canvas")), (conv_transpose, ("im2col", "place_on_canvas")),
+                      (scatter, ("scatter_by_col2im", "scatter_by_phases")), (im2col, ("col2im",))):
     for name in names:
         setattr(module, name, timed(name, getattr(module, name)))
 for cls in (optim.Adam,):

@@ -9,6 +9,7 @@ import pytest
 from minigan import nn
 from minigan.backend import to_numpy
 from minigan.nn.conv_geometry import same_pads
+from minigan.nn.scatter import scatter_by_col2im, scatter_by_phases
 
 
 def explicit_pads(padding, size, kernel, stride):
@@ -102,9 +103,11 @@ TRANSPOSE_CASES = [  # in, out, kernel, stride, padding, output_padding, bias, i
 ]
 
 
+@pytest.mark.parametrize("way", ["col2im", "phases"])
 @pytest.mark.parametrize("cin,cout,k,s,p,op,bias,shape", TRANSPOSE_CASES)
-def test_conv_transpose2d_matches_the_loop_reference(xp, cin, cout, k, s, p, op, bias, shape):
+def test_conv_transpose2d_matches_the_loop_reference(xp, cin, cout, k, s, p, op, bias, shape, way):
     layer = nn.ConvTranspose2d(cin, cout, k, stride=s, padding=p, output_padding=op, bias=bias)
+    layer.scatter_way = way
     layer.to(device="cpu" if xp is numpy else "gpu", dtype=numpy.float64)
     if bias:
         layer.bias.data[...] = xp.asarray(numpy.linspace(-1, 1, cout))
@@ -117,6 +120,66 @@ def test_conv_transpose2d_matches_the_loop_reference(xp, cin, cout, k, s, p, op,
                                  layer.stride, (top, left), (ho, wo))
     assert y.shape == ref.shape == (shape[0], cout, ho, wo)
     numpy.testing.assert_allclose(y, ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("way", ["col2im", "phases"])
+@pytest.mark.parametrize("cin,cout,k,s,p,bias,shape", CONV_CASES)
+def test_conv2d_input_gradient_matches_the_loop_reference(xp, cin, cout, k, s, p, bias, shape, way):
+    """dx[n, c, a, b] = Σ over the (i, j, u, v) with i·s + u − pad_top = a (and j·s + v − pad_left = b)
+    of W[f, c, u, v] · dy[n, f, i, j]: the scatter of dy, by either way."""
+    layer = nn.Conv2d(cin, cout, k, stride=s, padding=p, bias=bias).to(device="cpu" if xp is numpy else "gpu",
+                                                                       dtype=numpy.float64)
+    layer.scatter_way = way
+    rng = numpy.random.default_rng(4)
+    x = rng.standard_normal(shape)
+    y = layer.forward(xp.asarray(x))
+    dy = rng.standard_normal(y.shape)
+    dx = to_numpy(layer.backward(xp.asarray(dy)))
+    (pt, _), _ = explicit_pads(p, shape[2], layer.kernel_size[0], layer.stride[0])
+    (pl, _), _ = explicit_pads(p, shape[3], layer.kernel_size[1], layer.stride[1])
+    ref = naive_conv_transpose2d(dy, to_numpy(layer.weight.data), None, layer.stride, (pt, pl), shape[2:])
+    numpy.testing.assert_allclose(dx, ref, rtol=1e-12, atol=1e-12)
+
+
+def scatter_geometries():
+    """Every kernel 1-5 (and a non-square one), stride 1-3 per axis, padding int / 'same' / 'valid',
+    output_padding, input sizes 1-7: the (ConvTranspose2d, input shape) pairs that are valid."""
+    cases = []
+    for k, s, p, op, h in itertools.product([1, 2, 3, 4, 5, (5, 3)], [1, 2, 3, (2, 1), (1, 3)], [0, 1, 2, "same", "valid"],
+                                            [0, 1, 2], [1, 3, 4, 7]):
+        strides = (s, s) if isinstance(s, int) else s
+        if op >= min(strides) or (isinstance(p, str) and op):
+            continue
+        layer = nn.ConvTranspose2d(3, 2, k, stride=s, padding=p, output_padding=op, bias=False)
+        _, (ho, wo), _ = layer.geometry(h, h + 1)
+        if ho > 0 and wo > 0:
+            cases.append((layer, (2, h, h + 1, 3)))
+    return cases
+
+
+def test_the_two_scatter_ways_agree_on_every_geometry(xp):
+    """The stride phases give col2im's numbers (to float64 rounding) on 600-odd geometries, including
+    kernels smaller than the stride, where some outputs receive no term at all."""
+    rng = numpy.random.default_rng(5)
+    cases = scatter_geometries()
+    assert len(cases) > 600
+    for layer, shape in cases:
+        x = xp.asarray(rng.standard_normal(shape))
+        weight = xp.asarray(rng.standard_normal(layer.weight.data.shape))
+        (top, left), out_hw, _ = layer.geometry(*shape[1:3])
+        by_col2im = scatter_by_col2im(x, weight, layer.stride, (top, left), out_hw)
+        by_phases = scatter_by_phases(x, weight, layer.stride, (top, left), out_hw)
+        assert by_phases.shape == by_col2im.shape == (shape[0], *out_hw, 2), layer
+        numpy.testing.assert_allclose(to_numpy(by_phases), to_numpy(by_col2im), rtol=1e-12, atol=1e-12, err_msg=str(layer))
+
+
+def test_an_unknown_scatter_way_is_a_clear_error():
+    layer = nn.ConvTranspose2d(3, 2, 3)
+    assert layer.scatter_way == "col2im"                # the default
+    layer.scatter_way = "fast"
+    with pytest.raises(ValueError, match=r"ConvTranspose2d\(3→2.*expected scatter_way to be one of "
+                                         r"\('col2im', 'phases'\), got 'fast'"):
+        layer.forward(numpy.ones((1, 3, 4, 4), dtype=numpy.float32))
 
 
 def test_the_tensorflow_dcgan_sizes_7_14_28():

@@ -5,7 +5,6 @@ import numpy
 
 from minigan import nn
 from minigan.backend import manual_seed
-from minigan.nn import conv as conv_module
 from minigan.nn import im2col as engine_im2col
 from .grading import Exercise, Result, attempt, close, gradient_rows
 
@@ -85,15 +84,15 @@ def check(module):
     results += attempt("adjoint", adjoint)
 
     def conv():
-        original = conv_module.col2im
-        conv_module.col2im = col2im                      # Conv2d's input gradient now runs on your col2im
+        original = engine_im2col.col2im
+        engine_im2col.col2im = col2im                    # Conv2d's input gradient now runs on your col2im
         try:
             manual_seed(0)
             layer = nn.Conv2d(2, 3, 3, stride=2, padding=1)
             return [Result(f"Conv2d with your col2im: {r.check.replace('gradient check ', '')}", r.passed, r.detail)
                     for r in gradient_rows(layer, rng.standard_normal((2, 2, 7, 7)))]
         finally:
-            conv_module.col2im = original
+            engine_im2col.col2im = original
     results += attempt("conv gradient check", conv)
     return results
 

@@ -48,6 +48,12 @@ def _small_gan():
     return generator, discriminator
 
 
+def _scatter_by(way, layer):
+    """The convolution ``layer`` with its scatter computed one way: "col2im" or "phases"."""
+    layer.scatter_way = way
+    return layer
+
+
 def _with_running_stats(layer):
     """Give a BatchNorm layer running statistics other than 0 and 1, and γ, β other than 1 and 0."""
     rng = numpy.random.default_rng(7)
@@ -122,6 +128,14 @@ LAYER_CASES = [
                                                                normal((2, 3, 3, 4), 38)))),
     Case("ConvTranspose2d 2→2 k3 s2 'valid'", _seeded(lambda: (nn.ConvTranspose2d(2, 2, 3, stride=2, padding="valid"),
                                                                 normal((1, 2, 3, 3), 39)))),
+    # The rows above scatter by col2im; these by stride phases (minigan/nn/scatter.py).
+    Case("ConvTranspose2d 3→2 k5 s2 p2 op1, by phases",
+         _seeded(lambda: (_scatter_by("phases", nn.ConvTranspose2d(3, 2, 5, stride=2, padding=2, output_padding=1)),
+                          normal((2, 3, 3, 3), 124)))),
+    Case("ConvTranspose2d 3→2 k4 s2 p1, 4→8, by phases",
+         _seeded(lambda: (_scatter_by("phases", nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1)), normal((2, 3, 4, 4), 126)))),
+    Case("Conv2d 2→3 k5 s2 'same', 7×9, by phases",
+         _seeded(lambda: (_scatter_by("phases", nn.Conv2d(2, 3, 5, stride=2, padding="same")), normal((2, 2, 7, 9), 125)))),
     # BatchNorm: eval mode runs on non-trivial running statistics.
     Case("BatchNorm1d 4", lambda: (_with_running_stats(nn.BatchNorm1d(4)), normal((6, 4), 40, 2.0))),
     Case("BatchNorm2d 3", lambda: (_with_running_stats(nn.BatchNorm2d(3)), normal((4, 3, 3, 2), 41, 2.0))),

@@ -8,7 +8,8 @@ Read in this order:
 2. ``dense.py``, ``activations.py``, ``dropout.py``, ``reshape.py``, ``scale.py``: the first layers;
 3. ``sequential.py``: a network as a list of layers; ``init.py``: the initializers;
 4. convolution: ``conv_geometry.py`` (output sizes), ``im2col.py`` (patches and their adjoint),
-   ``conv.py``, ``conv_transpose.py``; docs/convolution.md;
+   ``conv.py``, ``conv_transpose.py``, ``scatter.py`` (the transposed convolution's scatter, by col2im
+   or by stride phases); docs/convolution.md;
 5. ``batchnorm.py``: batch statistics and running buffers; docs/batchnorm.md;
 6. several inputs and outputs: ``join.py`` (Concat), ``branches.py`` (Parallel, Fork, Identity),
    ``embedding.py`` (OneHot, Embedding), ``projection.py``, ``planes.py``; docs/backward/multi-input.md;

@@ -12,6 +12,7 @@ Backward (docs/convolution.md derives it):
     dW_mat = colsᵀ @ dy_mat       (kh·kw·C, F)
     dcols  = dy_mat @ W_matᵀ      (N·Ho·Wo, kh·kw·C)
     dx     = col2im(dcols)        the adjoint of im2col: a transposed convolution of dy
+                                  (or stride phase by stride phase: minigan/nn/scatter.py)
 
 Double backward (for gradient penalties; docs/backward/double-backward.md#conv2d): dx is linear
 in dy and W, so with ddcols = im2col(ddx_pad),
@@ -25,10 +26,10 @@ from __future__ import annotations
 
 import numpy
 
-from minigan.backend import get_array_module
 from minigan.checks import Site, check_ndim, check_positive_int
 from .conv_geometry import conv_geometry, pair, parse_padding
-from .im2col import col2im, im2col, place_on_canvas
+from .im2col import im2col, place_on_canvas
+from .scatter import scatter
 from .init import get_initializer
 from .module import Module
 from .parameter import parameter_from_host
@@ -39,6 +40,10 @@ class ConvLayer(Module):
 
     ``weight_shape`` is (F, C, kh, kw) for Conv2d and (C, F, kh, kw) for ConvTranspose2d, and
     fan_in/fan_out count the connections of one weight either way (see minigan/nn/init.py).
+
+    ``scatter_way`` says how the scatter (ConvTranspose2d's forward, Conv2d's input gradient) is
+    computed: "col2im" (the default) or "phases", stride phase by stride phase (sub-pixel
+    convolution, minigan/nn/scatter.py). The two give the same numbers up to rounding.
     """
 
     def __init__(self, where: str, in_channels: int, out_channels: int, kernel_size, stride, padding,
@@ -50,6 +55,7 @@ class ConvLayer(Module):
         self.stride = pair(where, stride, "stride", 1)
         self.padding = parse_padding(where, padding)
         self.init = init                               # kept for widened_input (PacGAN's packing)
+        self.scatter_way = "col2im"
         kh, kw = self.kernel_size
         fan_in, fan_out = in_channels * kh * kw, out_channels * kh * kw
         shape = (in_channels, out_channels, kh, kw) if transposed else (out_channels, in_channels, kh, kw)
@@ -141,8 +147,7 @@ class Conv2d(ConvLayer):
     skips_input_grad = True
 
     def _backward(self, dy, cache, input_grad=True):
-        cols, canvas_shape, (h, w), (ph, pw), (ho, wo) = cache
-        xp = get_array_module(dy)
+        cols, _, (h, w), (ph, pw), (ho, wo) = cache
         dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)  # (N·Ho·Wo, F)
         if self.weight.requires_grad:
             self._add_weight_grad(cols, dy_mat)
@@ -150,10 +155,10 @@ class Conv2d(ConvLayer):
             self.bias.grad += dy_mat.sum(axis=0)
         if not input_grad:
             return None
-        w_mat_t = xp.ascontiguousarray(self._weight_matrix().T)            # (F, kh·kw·C); contiguous: BLAS ran 1.5× faster
-        dcols = dy_mat @ w_mat_t                                           # (N·Ho·Wo, kh·kw·C)
-        dcanvas = col2im(dcols, canvas_shape, self.kernel_size, self.stride, (ho, wo))
-        dx = dcanvas[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w, :]              # drop the padding's gradient
+        # dx is the scatter of dy through W, read as a transposed convolution's (F, C, kh, kw) weight,
+        # cropped to the unpadded input: the padding's gradient is never kept
+        dx = scatter(dy_mat.reshape(dy.shape[0], ho, wo, self.out_channels), self.weight.data, self.stride,
+                     (ph[0], pw[0]), (h, w), self.scatter_way, str(self))  # (N, H, W, C)
         return dx.transpose(0, 3, 1, 2)
 
     def _double_backward(self, ddx, dy, cache):

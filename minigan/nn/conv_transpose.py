@@ -10,6 +10,9 @@ That is exactly Conv2d's input gradient, so it is computed the same way (docs/co
     cols = x_mat @ W_mat          (N·H·W, C) @ (C, kh·kw·F)  ->  (N·H·W, kh·kw·F)
     y    = crop(col2im(cols))     no zeros inserted between input pixels
 
+or, with ``scatter_way = "phases"``, stride phase by stride phase (sub-pixel convolution): the
+same sums without col2im (minigan/nn/scatter.py).
+
 Backward: the adjoint of that is a plain convolution of dy:
 
     dcols  = im2col(pad(dy))      (N·H·W, kh·kw·F)
@@ -24,7 +27,8 @@ from __future__ import annotations
 from minigan.backend import get_array_module
 from .conv import ConvLayer
 from .conv_geometry import conv_transpose_geometry, pair
-from .im2col import col2im, im2col, place_on_canvas
+from .im2col import im2col, place_on_canvas
+from .scatter import scatter
 
 
 class ConvTranspose2d(ConvLayer):
@@ -73,10 +77,9 @@ class ConvTranspose2d(ConvLayer):
     def _forward(self, x):
         n, c, h, w = x.shape
         (top, left), (ho, wo), canvas_hw = self.geometry(h, w)
-        x_mat = x.transpose(0, 2, 3, 1).reshape(n * h * w, c)             # (N·H·W, C)
-        cols = x_mat @ self._weight_matrix()                               # (N·H·W, kh·kw·F)
-        canvas = col2im(cols, (n, *canvas_hw, self.out_channels), self.kernel_size, self.stride, (h, w))
-        y = canvas[:, top:top + ho, left:left + wo, :]                     # (N, Ho, Wo, F), a view
+        x_mat = x.transpose(0, 2, 3, 1).reshape(n * h * w, c)             # (N·H·W, C), kept for dW
+        y = scatter(x_mat.reshape(n, h, w, c), self.weight.data, self.stride, (top, left), (ho, wo),
+                    self.scatter_way, str(self))                           # (N, Ho, Wo, F)
         if self.bias is not None:
             y = y + self.bias.data
         return y.transpose(0, 3, 1, 2), (x_mat, (h, w), (top, left), canvas_hw)
