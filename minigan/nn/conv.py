@@ -120,23 +120,23 @@ class Conv2d(ConvLayer):
         return self.weight.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, f)   # (kh·kw·C, F)
 
     def _columns(self, x):
-        """im2col of the zero-padded x (N, C, H, W): (cols (N·Ho·Wo, kh·kw·C), canvas shape, pads, (Ho, Wo))."""
+        """im2col of the zero-padded x (N, C, H, W): (cols (N·Ho·Wo, kh·kw·C), pads, (Ho, Wo))."""
         n, c, h, w = x.shape
         (ph, pw), (ho, wo) = self.geometry(h, w)
         x_nhwc = x.transpose(0, 2, 3, 1)                                  # (N, H, W, C), free for our own outputs
         canvas = place_on_canvas(x_nhwc, (h + sum(ph), w + sum(pw)), (ph[0], pw[0]))   # zero padding
         cols = im2col(canvas, self.kernel_size, self.stride, (ho, wo))      # (N·Ho·Wo, kh·kw·C)
-        return cols, canvas.shape, (ph, pw), (ho, wo)
+        return cols, (ph, pw), (ho, wo)
 
     def _forward(self, x):
         n, c, h, w = x.shape
-        cols, canvas_shape, (ph, pw), (ho, wo) = self._columns(x)
+        cols, (ph, pw), (ho, wo) = self._columns(x)
         out = cols @ self._weight_matrix()                                # (N·Ho·Wo, F)
         if self.bias is not None:
             out += self.bias.data
         y = out.reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)   # NCHW view of NHWC memory
         # Storing cols costs memory (kh·kw times the input) but saves a second gather in backward.
-        return y, (cols, canvas_shape, (h, w), (ph, pw), (ho, wo))
+        return y, (cols, (h, w), (ph, pw), (ho, wo))
 
     def _add_weight_grad(self, cols, dy_mat):
         """weight.grad += colsᵀ @ dy_mat, reshaped from (kh·kw·C, F) to (F, C, kh, kw)."""
@@ -147,7 +147,7 @@ class Conv2d(ConvLayer):
     skips_input_grad = True
 
     def _backward(self, dy, cache, input_grad=True):
-        cols, _, (h, w), (ph, pw), (ho, wo) = cache
+        cols, (h, w), (ph, pw), (ho, wo) = cache
         dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)  # (N·Ho·Wo, F)
         if self.weight.requires_grad:
             self._add_weight_grad(cols, dy_mat)
@@ -164,7 +164,7 @@ class Conv2d(ConvLayer):
     def _double_backward(self, ddx, dy, cache):
         # dx = crop(col2im(dy_mat @ W_matᵀ)): linear in dy and W, independent of x. The adjoint of
         # crop-then-col2im is pad-then-im2col, so ddx goes through the forward's own im2col.
-        ddcols, _, _, (ho, wo) = self._columns(ddx)                       # (N·Ho·Wo, kh·kw·C)
+        ddcols, _, (ho, wo) = self._columns(ddx)                          # (N·Ho·Wo, kh·kw·C)
         dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)  # (N·Ho·Wo, F)
         if self.weight.requires_grad:
             self._add_weight_grad(ddcols, dy_mat)

@@ -28,7 +28,7 @@ from minigan.backend import get_array_module
 from .conv import ConvLayer
 from .conv_geometry import conv_transpose_geometry, pair
 from .im2col import im2col, place_on_canvas
-from .scatter import scatter
+from .scatter import canvas_size, scatter
 
 
 class ConvTranspose2d(ConvLayer):
@@ -58,10 +58,7 @@ class ConvTranspose2d(ConvLayer):
         """(crop offsets (top, left), output size (Ho, Wo), canvas size) for an h×w input."""
         (top, ho), (left, wo) = (conv_transpose_geometry(self.padding, op, size, k, s, axis) for axis, (op, size, k, s)
                                  in enumerate(zip(self.output_padding, (h, w), self.kernel_size, self.stride)))
-        # the scatter reaches (size − 1)·s + k pixels; extend when the crop needs more (output_padding)
-        canvas = tuple(max((size - 1) * s + k, off + out) for size, s, k, off, out
-                       in zip((h, w), self.stride, self.kernel_size, (top, left), (ho, wo)))
-        return (top, left), (ho, wo), canvas
+        return (top, left), (ho, wo), canvas_size((h, w), self.kernel_size, self.stride, (top, left), (ho, wo))
 
     def check_input(self, x):
         super().check_input(x)

@@ -27,8 +27,8 @@ would throw away are never formed. The same numbers come out, summed in another 
 gathers about kh·kw·C numbers per input pixel where the col2im way's columns hold kh·kw·F, so it
 moves C/F times as much memory, and it saves col2im's per-row cost on each of its kh·kw passes.
 Timed alone (benchmarks/scatter_ways.py), it took 0.4–0.8 of col2im's time on the small DCGAN's
-scatters to 16 and 32 channels, about the same at 128 → 64, 1.3× at 256 → 128 and 5–8× on the
-scatters to a single channel; over a whole training step in fresh processes no gain showed
+scatters to 16 and 32 channels, about the same at 128 → 64, 1.3× at 256 → 128 and 1.6–8.5× on
+the scatters to a single channel (the more input channels, the worse); over a whole training step in fresh processes no gain showed
 (docs/speed.md#what-was-tried). So it is here to read, to check and to time, not the default.
 
 Proof: tests/test_conv.py checks the two ways against each other on every stride, padding and kernel
@@ -51,13 +51,19 @@ def scatter(x, weight, stride_hw, offset_hw, out_hw, way: str = "col2im", where:
     raise ValueError(f"{where}: expected scatter_way to be one of {WAYS}, got {way!r}")
 
 
+def canvas_size(in_hw, kernel_hw, stride_hw, offset_hw, out_hw):
+    """(Hc, Wc) of the col2im way's canvas: the kernels reach (H − 1)·s + k pixels, and the canvas
+    also covers the crop where it asks for more (output_padding, or a kernel smaller than the stride)."""
+    return tuple(max((size - 1) * s + k, off + out)
+                 for size, k, s, off, out in zip(in_hw, kernel_hw, stride_hw, offset_hw, out_hw))
+
+
 def scatter_by_col2im(x, weight, stride_hw, offset_hw, out_hw):
     """The plain way: one product (N·H·W, C) @ (C, kh·kw·F), col2im onto a canvas, then the crop."""
     n, h, w, c = x.shape
     _, f, kh, kw = weight.shape
     (sh, sw), (top, left), (ho, wo) = stride_hw, offset_hw, out_hw
-    # the kernels reach (H − 1)·s + k pixels; the canvas also covers the crop when it asks for more
-    canvas_hw = (max((h - 1) * sh + kh, top + ho), max((w - 1) * sw + kw, left + wo))
+    canvas_hw = canvas_size((h, w), (kh, kw), stride_hw, offset_hw, out_hw)
     w_mat = weight.transpose(0, 2, 3, 1).reshape(c, kh * kw * f)               # (C, kh·kw·F)
     cols = x.reshape(n * h * w, c) @ w_mat                                      # (N·H·W, kh·kw·F)
     canvas = columns.col2im(cols, (n, *canvas_hw, f), (kh, kw), (sh, sw), (h, w))
@@ -81,6 +87,14 @@ def phase_plan(size_out: int, kernel: int, stride: int, offset: int):
     return plan
 
 
+def zero_padding(plan, size: int):
+    """(before, after): the zeros one axis of x needs so that every phase of ``plan`` reads inside it.
+
+    Phase r reads the input rows q − (T_r − 1) … q + count − 1, of which only 0 … size − 1 exist."""
+    reads = [(q - (taps - 1), q + count - 1) for _, _, count, q, taps in plan if taps]
+    return max([0] + [-lo for lo, _ in reads]), max([0] + [hi - (size - 1) for _, hi in reads])
+
+
 def scatter_by_phases(x, weight, stride_hw, offset_hw, out_hw):
     """The phase way: one gather and one product per stride phase, each written into its slice of y."""
     xp = get_array_module(x)
@@ -88,11 +102,8 @@ def scatter_by_phases(x, weight, stride_hw, offset_hw, out_hw):
     _, f, kh, kw = weight.shape
     (sh, sw), (top, left), (ho, wo) = stride_hw, offset_hw, out_hw
     rows, cols = phase_plan(ho, kh, sh, top), phase_plan(wo, kw, sw, left)
-    # One zero-padded copy of x serves every phase: phase r reads input rows q − (T_r − 1) … q + count − 1.
-    before_h = max([0] + [t - 1 - q for _, _, _, q, t in rows if t])
-    after_h = max([0] + [q + count - h for _, _, count, q, t in rows if t])
-    before_w = max([0] + [t - 1 - q for _, _, _, q, t in cols if t])
-    after_w = max([0] + [q + count - w for _, _, count, q, t in cols if t])
+    # One zero-padded copy of x serves every phase
+    (before_h, after_h), (before_w, after_w) = zero_padding(rows, h), zero_padding(cols, w)
     canvas = columns.place_on_canvas(x, (before_h + h + after_h, before_w + w + after_w), (before_h, before_w))
     bn, bh, bw, bc = canvas.strides
     y = xp.empty((n, ho, wo, f), dtype=x.dtype)
