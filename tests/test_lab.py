@@ -337,7 +337,8 @@ def test_the_page_in_a_browser(lab, tmp_path):
         assert page.inner_text("section[data-column='0'] .grid-name") == "samples.png"
         assert main(["train", "--resume", "--epochs", "2", "--quiet", "--threads", "1", "--out", str(root / "mnist0")]) == 0
         page.wait_for_function("document.querySelector(\"section[data-column='0']\").dataset.step === '184'")
-        assert page.evaluate("document.querySelector(\"section[data-column='0'] img.grid\").naturalWidth") > 0
+        # the new picture loads after the step label changes: wait for it, never for a fixed time
+        page.wait_for_function("document.querySelector(\"section[data-column='0'] img.grid\").naturalWidth > 0")
         # A view's code link opens minigan's own source at the line that computes it.
         page.goto(lab["url"])
         page.wait_for_function("document.body.dataset.ready === 'yes'")
